@@ -1,0 +1,60 @@
+"""What the book's notebooks share: a quiet, deterministic setup, and re-execution.
+
+In a notebook, the first code cell is::
+
+    from embedloss.notebook import setup; setup()
+
+Run as ``python -m embedloss.notebook execute NOTEBOOK...`` it re-executes notebooks
+top to bottom in a fresh kernel and stores their outputs (``make notebooks``).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+from ._frameworks import import_paddle
+
+
+def setup(*, threads=1):
+    """Prepare a notebook so that its stored outputs are the same on every machine.
+
+    - imports Paddle (if installed) without its import-time warning, its change of the
+      root logger and its C++ log lines, none of which belong in a stored output;
+    - limits PyTorch and Paddle to ``threads`` CPU threads, because a float32 sum can
+      round differently when a different number of threads splits it;
+    - makes matplotlib draw inline with the book's figure size.
+    """
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    if importlib.util.find_spec("paddle") is not None:
+        import_paddle()
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+    if importlib.util.find_spec("matplotlib") is not None:
+        import matplotlib as mpl
+
+        mpl.rcParams.update({"figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 100})
+
+
+def execute(paths, timeout=600):
+    """Re-run each notebook in a fresh kernel of this Python and write it back."""
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
+        nbformat.write(nb, path)
+        print(f"{path}: executed in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] != "execute":
+        sys.exit("usage: python -m embedloss.notebook execute NOTEBOOK [NOTEBOOK ...]")
+    execute(sys.argv[2:])

@@ -1,0 +1,62 @@
+"""The specification: both losses in NumPy float64, as literally as the formulas.
+
+Everything else in embedloss, and the native PyTorch and Paddle functions, is tested
+against these. They take anything ``np.asarray`` accepts (a torch CPU tensor or a
+paddle tensor via ``.numpy()``), compute in float64 and return float64 NumPy arrays.
+No shortcuts: one row, one cosine, one case of the definition at a time.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+from ._frameworks import NumpyBackend
+
+
+def _reduce(losses, reduction, name):
+    v.check_reduction(name, reduction)
+    if reduction == "none":
+        return losses
+    v.check_not_empty(name, losses.size, reduction)
+    return np.asarray(losses.mean() if reduction == "mean" else losses.sum())
+
+
+def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1e-12):
+    r"""Reference cosine embedding loss in float64.
+
+    .. math::
+
+        \ell_i = \begin{cases} 1 - \cos(a_i, b_i) & y_i = 1 \\
+                               \max(0, \cos(a_i, b_i) - \text{margin}) & y_i = -1 \end{cases},
+        \quad \cos(a, b) = \frac{a \cdot b}{\sqrt{(a \cdot a + \varepsilon)(b \cdot b + \varepsilon)}}
+
+    ``eps=0`` gives the exact cosine (and NaN for a zero row).
+    """
+    name = "reference.cosine_embedding_loss"
+    a, b, y = (np.asarray(t, dtype=np.float64) for t in (x1, x2, target))
+    v.check_cosine_shapes(name, a, b, y)
+    v.check_target(name, NumpyBackend, y)
+    unbatched = a.ndim == 1
+    a, b, y = np.atleast_2d(a), np.atleast_2d(b), np.atleast_1d(y)
+    losses = np.empty(len(y))
+    for i in range(len(y)):
+        cos = np.dot(a[i], b[i]) / np.sqrt((np.dot(a[i], a[i]) + eps) * (np.dot(b[i], b[i]) + eps))
+        losses[i] = 1.0 - cos if y[i] == 1 else max(0.0, cos - margin)
+    return _reduce(losses.reshape(()) if unbatched else losses, reduction, name)
+
+
+def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
+    r"""Reference hinge embedding loss in float64.
+
+    .. math::
+
+        \ell_i = \begin{cases} x_i & y_i = 1 \\ \max(0, \text{margin} - x_i) & y_i = -1 \end{cases}
+    """
+    name = "reference.hinge_embedding_loss"
+    x, y = np.asarray(input, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    v.check_same_shape(name, x, y)
+    v.check_target(name, NumpyBackend, y)
+    losses = np.empty(x.shape)
+    for i in np.ndindex(x.shape):
+        losses[i] = x[i] if y[i] == 1 else max(0.0, margin - x[i])
+    return _reduce(losses, reduction, name)
