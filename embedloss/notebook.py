@@ -35,7 +35,9 @@ def setup(*, threads=1):
     if importlib.util.find_spec("matplotlib") is not None:
         import matplotlib as mpl
 
-        mpl.rcParams.update({"figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 100})
+        # An opaque white figure reads as a card on the site's dark theme too.
+        mpl.rcParams.update({"figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 100,
+                             "figure.facecolor": "white", "savefig.facecolor": "white"})
 
 
 def execute(paths, timeout=600):
