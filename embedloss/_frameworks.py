@@ -28,7 +28,7 @@ def import_paddle():
     puts the root logger back as it was. Every import of Paddle in embedloss goes
     through here.
     """
-    if "paddle" in sys.modules:
+    if sys.modules.get("paddle") is not None:
         return sys.modules["paddle"]
     os.environ.setdefault("GLOG_minloglevel", "2")
     root = logging.getLogger()
@@ -220,7 +220,8 @@ class PaddleBackend:
     def row_scale(x):
         paddle = sys.modules["paddle"]
         s = x.detach().abs().max(axis=-1, keepdim=True)
-        return paddle.where(s == 0, paddle.ones_like(s), s)
+        # not `s == 0`: Paddle's float == is |a - b| < 1e-15, true for a row of 1e-30s
+        return paddle.where(s > 0, s, paddle.ones_like(s))
 
     @staticmethod
     def reduce(loss, reduction):

@@ -1,0 +1,460 @@
+"""Parity report: embedloss, native PyTorch and native Paddle against the float64 reference.
+
+``run(device="cpu")`` computes a fixed suite of cases and returns a plain dict (JSON
+ready); ``format_table(report)`` renders it as text; ``python -m embedloss parity``
+prints the table, optionally writes the dict as JSON, and exits 1 when a case is not ok.
+
+How a case is judged
+    Every implementation is compared with :mod:`embedloss.reference` given the eps that
+    implementation uses: 1e-12 for embedloss and PyTorch, 1e-11 for Paddle's native
+    cosine loss. ``max_abs_diff`` is the largest absolute difference over the output
+    (NaN when an output is NaN where the reference is not). A case is ok when every
+    number it reports is within ``tolerance`` (``1e-5`` for float32, ``1e-12`` for
+    float64, times ``max(1, max|reference|)``).
+
+    Cases with ``expected_native_failure: true`` are rows of extreme scale where the
+    native formula overflows or is swamped by eps. They are compared with the exact
+    cosine (reference with ``eps=0``), embedloss runs with ``stable=True`` and must be
+    ok; the natives' numbers are reported (``native_failed`` says whether they indeed
+    missed) but do not fail the report.
+
+Where things run
+    Inputs are generated on the CPU with NumPy (a seeded generator per case), cast to
+    the case's dtype, and moved to ``device``. embedloss is run on torch tensors on
+    ``device``, and on NumPy arrays and (CPU only, when Paddle is installed) paddle
+    tensors; ``max_abs_diff["embedloss"]`` is the worst of these, each one is in
+    ``embedloss_by_backend``. Native Paddle runs only with ``device="cpu"`` and only
+    when Paddle is installed; otherwise its numbers are ``None``. A native function that
+    refuses a case (Paddle's cosine loss takes no unbatched input) gives ``None`` and its
+    message in ``native_errors``.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+from . import reference
+from ._frameworks import import_paddle
+
+TORCH_EPS = 1e-12
+PADDLE_EPS = 1e-11
+TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
+MARGINS_COSINE = (-1.0, -0.5, 0.0, 0.5, 1.0)
+MARGINS_HINGE = (-1.0, 0.0, 0.5, 2.0)
+REDUCTIONS = ("none", "mean", "sum")
+N, D = 64, 32
+
+SEED_COSINE_PUBLISHED = 0.49418219923973083
+SEED_HINGE_PUBLISHED = 0.4938560426235199
+PADDLE_PAGE_INPUT = [[1.0, -2.0, 3.0], [0.0, -1.0, 2.0], [1.0, 0.0, 1.0]]
+PADDLE_PAGE_LABEL = [[-1.0, 1.0, -1.0], [1.0, 1.0, 1.0], [1.0, -1.0, 1.0]]
+PADDLE_PAGE_NONE = [[0.0, -2.0, 0.0], [0.0, -1.0, 2.0], [1.0, 1.0, 1.0]]
+PADDLE_PAGE_MEAN = 0.22222222
+
+
+# ---------------------------------------------------------------- the suite of cases
+
+def _case_specs():
+    """Yield (name, loss, dtype, reduction, margin, kind, options) for every case."""
+    for dtype in ("float32", "float64"):
+        for reduction in REDUCTIONS:
+            yield "random batch", "cosine", dtype, reduction, 0.2, "batch", {}
+        for margin in MARGINS_COSINE:
+            yield "margin sweep", "cosine", dtype, "none", margin, "batch", {}
+        yield "unbatched", "cosine", dtype, "none", 0.2, "unbatched", {}
+        yield "zero rows, stable", "cosine", dtype, "none", 0.0, "zero_rows", {"stable": True}
+    for dtype in ("float32", "float64"):
+        for reduction in REDUCTIONS:
+            yield "random batch", "hinge", dtype, reduction, 1.0, "batch", {}
+        for margin in MARGINS_HINGE:
+            yield "margin sweep", "hinge", dtype, "none", margin, "batch", {}
+        yield "N-D (4, 5, 6)", "hinge", dtype, "none", 1.0, "nd", {}
+    # Paddle returns shape (1,) for a 0-d hinge input (the reference, torch: shape ()).
+    for dtype in ("float32", "float64"):
+        yield "0-d", "hinge", dtype, "none", 1.0, "scalar", {"expected_native_failure": True}
+    # float32 rows whose squared norms overflow (1e20, 1e30) or are swamped by eps
+    # (1e-20, 1e-30); float64 has no such case here, as the float64 reference would fail too.
+    for scale in (1e-30, 1e-20, 1e20, 1e30):
+        yield (f"rows of scale {scale:.0e}", "cosine", "float32", "none", 0.0, "scaled",
+               {"stable": True, "scale": scale, "exact": True, "expected_native_failure": True})
+
+
+def _cosine_data(rng, kind, dtype, scale=1.0):
+    """Pairs whose cosines spread over [-1, 1], labels half 1, half -1."""
+    n = 1 if kind == "unbatched" else N
+    x1 = rng.standard_normal((n, D))
+    rho = rng.uniform(-1.0, 1.0, size=(n, 1))
+    x2 = rho * x1 + np.sqrt(1.0 - rho**2) * rng.standard_normal((n, D))
+    if kind == "scaled":
+        x2 = 0.9 * x1 + 0.1 * x2  # similar pairs: the native answer (loss 1) is far off
+    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    if kind == "zero_rows":
+        x1[::7] = 0.0
+        x2[3::11] = 0.0
+    x1, x2 = (x1 * scale).astype(dtype), (x2 * scale).astype(dtype)
+    y = y.astype(dtype)
+    if kind == "unbatched":
+        return x1[0], x2[0], np.asarray(y[0])
+    return x1, x2, y
+
+
+def _hinge_data(rng, kind, dtype):
+    shape = {"batch": (N,), "nd": (4, 5, 6), "scalar": ()}[kind]
+    x = rng.uniform(-0.5, 2.5, size=shape)
+    y = np.where(rng.random(shape) < 0.5, 1.0, -1.0)
+    return np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
+
+
+# ---------------------------------------------------------------- running one case
+
+def _torch():
+    import torch
+    return torch
+
+
+def _paddle_or_none():
+    try:
+        return import_paddle()
+    except ImportError:
+        return None
+
+
+def _to_numpy(value):
+    """float64 NumPy copy of a NumPy array, torch tensor or paddle tensor."""
+    if hasattr(value, "detach") and hasattr(value, "cpu") and not hasattr(value, "place"):
+        return value.detach().cpu().double().numpy()
+    if hasattr(value, "place"):  # paddle
+        return value.detach().astype("float64").numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def _diff(value, expected):
+    got = _to_numpy(value)
+    if got.shape != expected.shape:
+        return math.inf
+    if got.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.abs(got - expected)
+    both_nan = np.isnan(got) & np.isnan(expected)
+    d = np.where(both_nan, 0.0, d)
+    return float(np.max(d))
+
+
+def _within(d, tol):
+    return d is not None and d <= tol  # NaN is never within
+
+
+def _run_case(index, spec, device, paddle):
+    import embedloss
+
+    torch = _torch()
+    name, loss, dtype, reduction, margin, kind, opts = spec
+    rng = np.random.default_rng(20 + index)
+    stable = opts.get("stable", False)
+    exact = opts.get("exact", False)
+    expected_failure = opts.get("expected_native_failure", False)
+    if loss == "cosine":
+        arrays = _cosine_data(rng, kind, dtype, opts.get("scale", 1.0))
+        kw = {"margin": margin, "reduction": reduction}
+
+        def ref(eps):
+            return reference.cosine_embedding_loss(*arrays, eps=0.0 if exact else eps, **kw)
+
+        def ours(*xs):
+            return embedloss.cosine_embedding_loss(*xs, stable=stable, **kw)
+
+        def native_torch(*xs):
+            return torch.nn.functional.cosine_embedding_loss(*xs, **kw)
+
+        def native_paddle(*xs):
+            return paddle.nn.functional.cosine_embedding_loss(*xs, **kw)
+
+        eps = {"embedloss": TORCH_EPS, "torch": TORCH_EPS, "paddle": PADDLE_EPS}
+    else:
+        arrays = _hinge_data(rng, kind, dtype)
+        kw = {"margin": margin, "reduction": reduction}
+
+        def ref(eps):
+            return reference.hinge_embedding_loss(*arrays, **kw)
+
+        def ours(*xs):
+            return embedloss.hinge_embedding_loss(*xs, **kw)
+
+        def native_torch(*xs):
+            return torch.nn.functional.hinge_embedding_loss(*xs, **kw)
+
+        def native_paddle(*xs):
+            return paddle.nn.functional.hinge_embedding_loss(*xs, **kw)
+
+        eps = {"embedloss": None, "torch": None, "paddle": None}
+
+    with np.errstate(all="ignore"):
+        expected = {k: np.asarray(ref(e), dtype=np.float64) for k, e in eps.items()}
+    scale = max(1.0, float(np.max(np.abs(expected["torch"]), initial=0.0)))
+    tolerance = TOLERANCE[dtype] * scale
+
+    on_device = [torch.from_numpy(a).to(device) for a in arrays]
+    by_backend = {"torch": _diff(ours(*on_device), expected["embedloss"]),
+                  "numpy": _diff(ours(*arrays), expected["embedloss"])}
+    use_paddle = paddle is not None and device == "cpu"
+    if use_paddle:
+        by_backend["paddle"] = _diff(ours(*[paddle.to_tensor(a) for a in arrays]), expected["embedloss"])
+
+    errors, notes = {}, {}
+    diffs = {"embedloss": max(by_backend.values(), key=lambda d: (math.isnan(d), d))}
+    for who, call, convert, run_it in (
+            ("torch", native_torch, lambda: on_device, True),
+            ("paddle", native_paddle, lambda: [paddle.to_tensor(a) for a in arrays], use_paddle)):
+        diffs[who] = None
+        if not run_it:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                out = call(*convert())
+            diffs[who] = _diff(out, expected[who])
+            if tuple(out.shape) != expected[who].shape:
+                notes[who] = f"returns shape {tuple(out.shape)} where the reference has {expected[who].shape}"
+        except Exception as exc:  # a native refusing a case is reported, not fatal
+            errors[who] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+
+    natives_ok = all(_within(diffs[w], tolerance) for w in ("torch", "paddle") if diffs[w] is not None)
+    ok = _within(diffs["embedloss"], tolerance) and (expected_failure or natives_ok)
+    case = {
+        "case": name, "loss": loss, "dtype": dtype, "reduction": reduction, "margin": margin,
+        "stable": stable, "reference": "exact cosine (eps=0)" if exact else "eps of each implementation",
+        "max_abs_diff": diffs, "embedloss_by_backend": by_backend, "tolerance": tolerance, "ok": bool(ok),
+        "expected_native_failure": expected_failure,
+    }
+    if expected_failure:
+        case["native_failed"] = not natives_ok
+    if errors:
+        case["native_errors"] = errors
+    if notes:
+        case["native_notes"] = notes
+    return case
+
+
+# ---------------------------------------------------------------- the seed examples
+
+def _seed_examples(device, paddle):
+    import embedloss
+
+    torch = _torch()
+    F = torch.nn.functional
+    torch.manual_seed(20)
+    a, b = torch.randn(100, 128), torch.randn(100, 128)
+    y = 2 * torch.empty(100).random_(2) - 1
+    x = 1 - torch.cosine_similarity(a, b)  # the hinge tutorial's distances, on the CPU
+    page_x, page_y = torch.tensor(PADDLE_PAGE_INPUT), torch.tensor(PADDLE_PAGE_LABEL)
+    use_paddle = paddle is not None and device == "cpu"
+
+    def pd(t):
+        return paddle.to_tensor(t.numpy())
+
+    def value(t):
+        t = t.detach().cpu()
+        return t.item() if t.dim() == 0 else t.tolist()
+
+    def value_paddle(t):
+        arr = t.numpy()
+        return float(arr) if arr.ndim == 0 else arr.tolist()
+
+    examples = {}
+
+    def add(key, description, published, loss, margin, reduction, args):
+        dev = [t.to(device) for t in args]
+        fn_torch = F.cosine_embedding_loss if loss == "cosine" else F.hinge_embedding_loss
+        fn_ours = embedloss.cosine_embedding_loss if loss == "cosine" else embedloss.hinge_embedding_loss
+        entry = {"description": description, "loss": loss, "margin": margin, "reduction": reduction,
+                 "published": published,
+                 "torch": value(fn_torch(*dev, margin=margin, reduction=reduction)),
+                 "embedloss": value(fn_ours(*dev, margin=margin, reduction=reduction)),
+                 "paddle": None}
+        if use_paddle:
+            fn_paddle = getattr(paddle.nn.functional, f"{loss}_embedding_loss")
+            entry["paddle"] = value_paddle(fn_paddle(*[pd(t) for t in args], margin=margin, reduction=reduction))
+        examples[key] = entry
+
+    add("cosine_mean", "seed tutorial: torch.manual_seed(20), a, b = randn(100, 128), "
+        "y = 2 * empty(100).random_(2) - 1, CosineEmbeddingLoss(margin=0.2)",
+        SEED_COSINE_PUBLISHED, "cosine", 0.2, "mean", (a, b, y))
+    add("hinge_mean", "seed tutorial: the same a, b, y; x = 1 - cosine_similarity(a, b), "
+        "HingeEmbeddingLoss(margin=0.2)", SEED_HINGE_PUBLISHED, "hinge", 0.2, "mean", (x, y))
+    add("paddle_page_hinge_none", "Paddle API page: 3x3 input and label, HingeEmbeddingLoss(margin=1.0, "
+        "reduction='none')", PADDLE_PAGE_NONE, "hinge", 1.0, "none", (page_x, page_y))
+    add("paddle_page_hinge_mean", "Paddle API page: the same 3x3 example, reduction='mean'",
+        PADDLE_PAGE_MEAN, "hinge", 1.0, "mean", (page_x, page_y))
+    return examples
+
+
+# ---------------------------------------------------------------- CPU against the device
+
+def _cpu_vs_device(device):
+    import embedloss
+
+    torch = _torch()
+    F = torch.nn.functional
+    rows = []
+    rng = np.random.default_rng(7)
+    for dtype in ("float32", "float64"):
+        x1, x2, y = _cosine_data(rng, "batch", dtype)
+        x, yh = _hinge_data(rng, "batch", dtype)
+        for loss, arrays in (("cosine", (x1, x2, y)), ("hinge", (x, yh))):
+            for impl in ("embedloss", "torch"):
+                if loss == "cosine":
+                    fn = embedloss.cosine_embedding_loss if impl == "embedloss" else F.cosine_embedding_loss
+                else:
+                    fn = embedloss.hinge_embedding_loss if impl == "embedloss" else F.hinge_embedding_loss
+                values, grads = [], []
+                for dev in ("cpu", device):
+                    ts = [torch.from_numpy(a).to(dev) for a in arrays]
+                    for t in ts[:-1]:
+                        t.requires_grad_(True)
+                    values.append(fn(*ts, margin=0.2, reduction="none").detach().cpu().double())
+                    fn(*ts, margin=0.2, reduction="mean").backward()
+                    grads.append(torch.cat([t.grad.reshape(-1) for t in ts[:-1]]).cpu().double())
+                tol = TOLERANCE[dtype]
+                vd = float((values[0] - values[1]).abs().max())
+                gd = float((grads[0] - grads[1]).abs().max())
+                rows.append({"loss": loss, "dtype": dtype, "implementation": impl,
+                             "value_max_abs_diff": vd, "grad_max_abs_diff": gd,
+                             "tolerance": tol, "ok": bool(vd <= tol and gd <= tol)})
+    return rows
+
+
+# ---------------------------------------------------------------- environment
+
+def _driver_version():
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.strip().splitlines()[0] if out.strip() else None
+
+
+def _environment(device, paddle):
+    torch = _torch()
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "paddle": getattr(paddle, "__version__", None) if paddle is not None else None,
+        "device": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
+        "cuda": torch.version.cuda,
+        "driver": _driver_version(),
+    }
+
+
+# ---------------------------------------------------------------- public entry points
+
+def run(device="cpu"):
+    """Run the whole suite on ``device`` ("cpu" or "cuda") and return the report dict.
+
+    Keys: ``environment``, ``cases`` (one dict per case, see the module docstring),
+    ``seed_examples`` (the seed tutorial's and Paddle's API page's examples) and, for a
+    CUDA device, ``cpu_vs_device`` (values and gradients, CPU against the device).
+    Raises ``RuntimeError`` when ``device`` is CUDA and no CUDA device is present.
+    """
+    torch = _torch()
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ValueError(f"parity.run: `device` must be 'cpu' or 'cuda', but got {device!r}.")
+    if device != "cpu" and not torch.cuda.is_available():
+        raise RuntimeError(f"parity.run: `device` {device!r} needs a CUDA device, but torch sees none.")
+    paddle = _paddle_or_none()
+    report = {
+        "environment": _environment(device, paddle),
+        "cases": [_run_case(i, spec, device, paddle) for i, spec in enumerate(_case_specs())],
+        "seed_examples": _seed_examples(device, paddle),
+    }
+    if device != "cpu":
+        report["cpu_vs_device"] = _cpu_vs_device(device)
+    return report
+
+
+def all_ok(report):
+    """True when every case (and every CPU-vs-device row) is ok."""
+    return all(c["ok"] for c in report["cases"]) and all(r["ok"] for r in report.get("cpu_vs_device", []))
+
+
+def _fmt(d):
+    if d is None:
+        return "-"
+    if math.isnan(d):
+        return "nan"
+    return f"{d:.1e}" if d > 0 else "0"
+
+
+def format_table(report):
+    """The report as plain text: environment, one line per case, seed examples, CPU vs device."""
+    env = report["environment"]
+    lines = ["environment: " + ", ".join(f"{k} {v}" for k, v in env.items()), ""]
+    head = f"{'case':<22} {'loss':<6} {'dtype':<7} {'reduction':<9} {'margin':>6} " \
+           f"{'embedloss':>9} {'torch':>9} {'paddle':>9} {'tolerance':>9}  status"
+    lines += [head, "-" * len(head)]
+    for c in report["cases"]:
+        d = c["max_abs_diff"]
+        if not c["ok"]:
+            status = "FAIL"
+        elif c["expected_native_failure"] and c.get("native_failed"):
+            status = "ok; native fails (documented)"
+        else:
+            status = "ok"
+        if c["stable"]:
+            status += ", stable=True"
+        lines.append(f"{c['case']:<22} {c['loss']:<6} {c['dtype']:<7} {c['reduction']:<9} {c['margin']:>6g} "
+                     f"{_fmt(d['embedloss']):>9} {_fmt(d['torch']):>9} {_fmt(d['paddle']):>9} "
+                     f"{c['tolerance']:>9.1e}  {status}")
+    lines += ["", "max |implementation - reference|; '-' = not run (Paddle not installed, not on "
+              "this device, or the native function refuses the case)"]
+    for c in report["cases"]:
+        for who, text in {**c.get("native_errors", {}), **c.get("native_notes", {})}.items():
+            lines.append(f"  {c['case']}, {c['loss']} {c['dtype']}: native {who}: {text}")
+    lines += ["", "seed examples:"]
+    for key, e in report["seed_examples"].items():
+        def show(v):
+            if v is None:
+                return "-"
+            return f"{v:.10g}" if isinstance(v, float) else str(np.round(np.asarray(v), 6).tolist())
+        lines.append(f"  {key}: published {show(e['published'])}; torch {show(e['torch'])}; "
+                     f"embedloss {show(e['embedloss'])}; paddle {show(e['paddle'])}")
+    if "cpu_vs_device" in report:
+        lines += ["", "CPU against the device (max abs difference):"]
+        for r in report["cpu_vs_device"]:
+            lines.append(f"  {r['loss']:<6} {r['dtype']:<7} {r['implementation']:<9} values "
+                         f"{_fmt(r['value_max_abs_diff']):>8}  gradients {_fmt(r['grad_max_abs_diff']):>8}  "
+                         f"{'ok' if r['ok'] else 'FAIL'}")
+    bad = sum(not c["ok"] for c in report["cases"]) + sum(not r["ok"] for r in report.get("cpu_vs_device", []))
+    lines += ["", "all ok" if bad == 0 else f"{bad} disagreement(s) beyond tolerance"]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """``parity [--device cpu|cuda] [--json PATH]``: print the table, exit 1 on a disagreement."""
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m embedloss parity", description=main.__doc__)
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    args = parser.parse_args(argv)
+    try:
+        report = run(args.device)
+    except (RuntimeError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(format_table(report))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=1)
+            fh.write("\n")
+    return 0 if all_ok(report) else 1
