@@ -64,11 +64,13 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     v.check_not_empty(NAME, math.prod(target.shape), reduction)
 
     dtype = x1.dtype
-    if xp.dtype_name(x1) in LOW_PRECISION:
+    low = xp.dtype_name(x1) in LOW_PRECISION
+    if low:
         x1, x2 = xp.cast(x1, xp.float32_of(x1)), xp.cast(x2, xp.float32_of(x2))
     if stable:
         x1, x2 = x1 / xp.row_scale(x1), x2 / xp.row_scale(x2)
     dot = (x1 * x2).sum(-1)
     cos = dot / xp.sqrt(((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps))
     loss = xp.where(target == 1, 1 - cos, xp.clamp_min0(cos - margin))
-    return xp.cast(xp.reduce(loss, reduction), dtype)
+    loss = xp.reduce(loss, reduction)
+    return xp.cast(loss, dtype) if low else loss

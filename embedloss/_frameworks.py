@@ -9,6 +9,7 @@ costs nothing and imports nothing.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import warnings
@@ -97,8 +98,12 @@ class NumpyBackend:
         return np.asarray(loss)
 
     @staticmethod
-    def any(x):
-        return bool(np.any(x))
+    def only_plus_minus_one(x):
+        """True when every value is exactly 1 or -1 (NaN is not)."""
+        if x.size == 0:
+            return True
+        a = np.abs(x)
+        return float(a.min()) == 1.0 and float(a.max()) == 1.0
 
     @staticmethod
     def unique_values(x):
@@ -164,8 +169,12 @@ class TorchBackend:
         return loss
 
     @staticmethod
-    def any(x):
-        return bool(x.any())
+    def only_plus_minus_one(x):
+        """True when every value is exactly 1 or -1 (one reduction: this runs on every call)."""
+        if x.numel() == 0:
+            return True
+        lo, hi = x.abs().aminmax()  # NaN propagates into both
+        return lo.item() == 1 and hi.item() == 1
 
     @staticmethod
     def unique_values(x):
@@ -173,7 +182,7 @@ class TorchBackend:
 
     @staticmethod
     def device(x):
-        return str(x.device)
+        return x.device
 
 
 class PaddleBackend:
@@ -232,8 +241,13 @@ class PaddleBackend:
         return loss
 
     @staticmethod
-    def any(x):
-        return bool(x.any())
+    def only_plus_minus_one(x):
+        """True when every value is exactly 1 or -1. Compared in Python: Paddle's float
+        ``==`` is ``|a - b| < 1e-15``, not exact."""
+        if math.prod(x.shape) == 0:
+            return True
+        a = sys.modules["paddle"].abs(x.detach())
+        return float(a.min()) == 1.0 and float(a.max()) == 1.0
 
     @staticmethod
     def unique_values(x):

@@ -55,7 +55,9 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
     v.check_not_empty(NAME, math.prod(input.shape), reduction)
 
     dtype = input.dtype
-    if xp.dtype_name(input) in LOW_PRECISION:
+    low = xp.dtype_name(input) in LOW_PRECISION
+    if low:
         input = xp.cast(input, xp.float32_of(input))
     loss = xp.where(target == 1, input, xp.clamp_min0(margin - input))
-    return xp.cast(xp.reduce(loss, reduction), dtype)
+    loss = xp.reduce(loss, reduction)
+    return xp.cast(loss, dtype) if low else loss

@@ -24,23 +24,26 @@ def _describe(x):
     return f"{type(x).__qualname__} {x!r}"[:120]
 
 
+def _owner(func, arg, x):
+    for backend in BACKENDS:
+        if backend.owns(x):
+            return backend
+    _fail(TypeError, func, arg, "must be a NumPy array, a torch.Tensor or a paddle.Tensor",
+          _describe(x), "Convert it first, e.g. `np.asarray(value, dtype=np.float32)`.")
+
+
 def backend_of(func, **arrays):
-    """The one backend that owns every array; TypeError for foreign or mixed ones."""
-    found = {}
-    for arg, x in arrays.items():
-        backend = next((b for b in BACKENDS if b.owns(x)), None)
-        if backend is None:
-            _fail(TypeError, func, arg, "must be a NumPy array, a torch.Tensor or a paddle.Tensor",
-                  _describe(x), "Convert it first, e.g. `np.asarray(value, dtype=np.float32)`.")
-        found[arg] = backend
-    if len(set(found.values())) > 1:
+    """The one backend that owns every array; TypeError for foreign or mixed ones,
+    ValueError for arrays on different devices."""
+    found = {arg: _owner(func, arg, x) for arg, x in arrays.items()}
+    backend = found[next(iter(arrays))]
+    if any(b is not backend for b in found.values()):
         kinds = ", ".join(f"{arg}: {b.name}" for arg, b in found.items())
         _fail(TypeError, func, "/".join(found), "must all come from one framework", kinds,
               "Convert them to one framework before the call.")
-    backend = next(iter(found.values()))
-    devices = {arg: backend.device(x) for arg, x in arrays.items()}
-    if len(set(devices.values())) > 1:
-        where = ", ".join(f"{arg} on {d}" for arg, d in devices.items())
+    devices = [backend.device(x) for x in arrays.values()]
+    if any(d != devices[0] for d in devices):
+        where = ", ".join(f"{arg} on {d}" for arg, d in zip(arrays, devices))
         _fail(ValueError, func, "/".join(arrays), "must be on one device", where,
               "Move them with `.to(device)` first.")
     return backend
@@ -63,7 +66,7 @@ def check_target(func, xp, target):
     if not xp.is_real_number(target) or xp.dtype_name(target) == "bool":
         _fail(TypeError, func, "target", "must hold the numbers 1 and -1 (an integer or floating dtype)",
               f"dtype {xp.dtype_name(target)}", "Build it as `2 * labels - 1` from 0/1 labels.")
-    if xp.any((target != 1) & (target != -1)):
+    if not xp.only_plus_minus_one(target):
         found = xp.unique_values(target)
         shown = ", ".join(_fmt(v) for v in found[:8]) + (", ..." if len(found) > 8 else "")
         fix = ("Labels in {0, 1}? Map them to {-1, 1} with `2 * target - 1`."
