@@ -112,8 +112,12 @@ def check_cosine_shapes(func, x1, x2, target):
               "Expand it explicitly if one row should be compared with every row.")
     want = s1[:1] if len(s1) == 2 else ()
     if st != want:
-        fix = ("Squeeze the trailing axis: `target.reshape(-1)`; (N, 1) broadcasts silently in PyTorch."
-               if st == want + (1,) else "Give one label per pair of rows.")
+        if want == ():
+            fix = "One pair takes one label: pass a 0-d target, e.g. `target.reshape(())`."
+        elif st == want + (1,):
+            fix = "Squeeze the trailing axis: `target.reshape(-1)`; (N, 1) broadcasts silently in PyTorch."
+        else:
+            fix = "Give one label per pair of rows."
         _fail(ValueError, func, "target", f"must have shape {want} for inputs of shape {s1}",
               f"shape {st}", fix)
 

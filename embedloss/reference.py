@@ -1,8 +1,9 @@
 """The specification: both losses in NumPy float64, as literally as the formulas.
 
 Everything else in embedloss, and the native PyTorch and Paddle functions, is tested
-against these. They take anything ``np.asarray`` accepts (a torch CPU tensor or a
-paddle tensor via ``.numpy()``), compute in float64 and return float64 NumPy arrays.
+against these. They take anything ``np.asarray`` accepts, torch tensors and paddle
+tensors (copied to float64 on the CPU), compute in float64 and return float64 NumPy
+arrays.
 No shortcuts: one row, one cosine, one case of the definition at a time.
 """
 from __future__ import annotations
@@ -11,6 +12,16 @@ import numpy as np
 
 from . import _validation as v
 from ._frameworks import NumpyBackend
+
+
+def _float64(x):
+    """A float64 NumPy copy of anything array-like: NumPy, a torch tensor (any device,
+    requiring grad or not, bfloat16 included) or a paddle tensor."""
+    if type(x).__module__.startswith("torch"):
+        return x.detach().cpu().double().numpy()
+    if type(x).__module__.startswith("paddle"):
+        return x.detach().astype("float64").numpy()
+    return np.asarray(x, dtype=np.float64)
 
 
 def _reduce(losses, reduction, name):
@@ -33,9 +44,11 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     ``eps=0`` gives the exact cosine (and NaN for a zero row).
     """
     name = "reference.cosine_embedding_loss"
-    a, b, y = (np.asarray(t, dtype=np.float64) for t in (x1, x2, target))
+    a, b, y = (_float64(t) for t in (x1, x2, target))
     v.check_cosine_shapes(name, a, b, y)
     v.check_target(name, NumpyBackend, y)
+    v.check_margin(name, margin, low=-1.0, high=1.0)
+    v.check_eps(name, eps)
     unbatched = a.ndim == 1
     a, b, y = np.atleast_2d(a), np.atleast_2d(b), np.atleast_1d(y)
     losses = np.empty(len(y))
@@ -53,9 +66,10 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
         \ell_i = \begin{cases} x_i & y_i = 1 \\ \max(0, \text{margin} - x_i) & y_i = -1 \end{cases}
     """
     name = "reference.hinge_embedding_loss"
-    x, y = np.asarray(input, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    x, y = _float64(input), _float64(target)
     v.check_same_shape(name, x, y)
     v.check_target(name, NumpyBackend, y)
+    v.check_margin(name, margin)
     losses = np.empty(x.shape)
     for i in np.ndindex(x.shape):
         losses[i] = x[i] if y[i] == 1 else max(0.0, margin - x[i])
