@@ -31,7 +31,8 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "Open file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP)
+# The browser test (tests/test_browser.py) reads the built site: build it first.
+test: book
 	$(PY) -m pytest -n auto --dist loadscope tests $(NB) $(NBVAL)
 
 notebooks: $(STAMP)

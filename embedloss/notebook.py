@@ -40,20 +40,45 @@ def setup(*, threads=1):
                              "figure.facecolor": "white", "savefig.facecolor": "white"})
 
 
+# Recorded in each notebook's metadata by `execute`; the book's reproducibility page reads them.
+_RECORDED_VERSIONS = ("torch", "paddlepaddle", "numpy", "jupyter-book")
+
+
+def _versions():
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in _RECORDED_VERSIONS:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 def execute(paths, timeout=600):
-    """Re-run each notebook in a fresh kernel of this Python and write it back."""
+    """Re-run each notebook in a fresh kernel of this Python and write it back.
+
+    Each notebook's metadata ``embedloss`` records what produced its outputs: the
+    versions of Python, torch, paddlepaddle, numpy and jupyter-book, and the seconds
+    the execution took. The book's reproducibility page is generated from them.
+    """
     import time
 
     import nbformat
     from nbclient import NotebookClient
 
+    versions = _versions()
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
+        seconds = time.perf_counter() - start
+        nb.metadata["embedloss"] = {"execution": {"seconds": round(seconds, 1)}, "versions": versions}
         nbformat.write(nb, path)
-        print(f"{path}: executed in {time.perf_counter() - start:.1f} s")
+        print(f"{path}: executed in {seconds:.1f} s")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,181 @@
+"""Sphinx extension for this book's site (loaded through `_config.yml`, `local_extensions`).
+
+Three things, each small:
+
+- MathJax served from the site itself. Sphinx loads MathJax 3 from a CDN by default;
+  with no network (CI, a train, this project's machines) every formula stays raw TeX.
+  The pinned PyPI package `django-static-mathjax` ships MathJax's `es5` files (no Django
+  needed: it is only files); they are copied into `_static/mathjax/` and `mathjax_path`
+  points there. Without the package the site falls back to the CDN (and the browser
+  test, offline, fails on the formulas it cannot typeset).
+- A banner while `repository: url:` in `_config.yml` is still the placeholder, so
+  the launch, edit and issue buttons are not mistaken for a real home.
+- The directive ``{notebook-provenance}``: a table, read at build time from each
+  notebook's metadata (written by ``python -m embedloss.notebook execute``), of the
+  versions and execution time that produced its stored outputs.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
+
+MATHJAX_PACKAGE = "django-static-mathjax"   # PyPI name; it installs the module `mathjax`
+MATHJAX_ENTRY = "tex-mml-chtml.js"          # the bundle Sphinx's CDN default also loads
+PLACEHOLDER = "/OWNER/"
+VERSIONS = (("python", "Python"), ("torch", "torch"), ("paddlepaddle", "paddle"),
+            ("numpy", "numpy"), ("jupyter-book", "jupyter-book"))
+
+
+# --- MathJax, offline -------------------------------------------------------------------
+
+def _mathjax_es5():
+    """MathJax's es5 folder from the installed package, or None."""
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.origin:
+        return None
+    es5 = Path(spec.origin).parent / "static" / "mathjax" / "es5"
+    return es5 if (es5 / MATHJAX_ENTRY).is_file() else None
+
+
+def _use_local_mathjax(app, config):
+    if _mathjax_es5() is None:
+        # Not a warning (a strict build would stop): the site still works online, from
+        # the CDN; the browser test, offline, reports the formulas it cannot typeset.
+        logger.info(f"booksite: `{MATHJAX_PACKAGE}` is not installed; MathJax will load from "
+                    f"its CDN, and formulas stay raw TeX without a network")
+        return
+    config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
+
+
+def _copy_mathjax(app, exc):
+    es5 = _mathjax_es5()
+    if exc is not None or app.builder.format != "html" or es5 is None:
+        return
+    dest = Path(app.outdir) / "_static" / "mathjax"
+    if (dest / MATHJAX_ENTRY).is_file() and (dest / MATHJAX_ENTRY).stat().st_size == (es5 / MATHJAX_ENTRY).stat().st_size:
+        return
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    shutil.copy2(es5 / MATHJAX_ENTRY, dest / MATHJAX_ENTRY)
+    # What the bundle loads on demand: fonts, TeX extensions (autoload), the menu, a11y.
+    for sub in ("input", "output", "ui", "a11y", "adaptors", "sre"):
+        if (es5 / sub).is_dir():
+            shutil.copytree(es5 / sub, dest / sub)
+
+
+# --- Theme: placeholder banner, colour mode, scripts -------------------------------------
+
+def _theme_options(app, config):
+    options = config.html_theme_options
+    url = options.get("repository_url", "")
+    if PLACEHOLDER in url and not options.get("announcement"):
+        options["announcement"] = (
+            "This copy of the book has no public repository yet: the launch, edit and issue "
+            "buttons point to a placeholder until <code>repository: url:</code> in "
+            "<code>_config.yml</code> names the real one.")
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Drop repeated inline scripts. Sphinx 7.4 lists an inline script that an extension
+    adds after the builder starts (sphinx-thebe's `const THEBE_JS_URL = ...`) twice, and
+    the second `const` is a SyntaxError in every page's console."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        key = (getattr(script, "filename", script) or "", repr(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+# --- Provenance of the stored outputs ---------------------------------------------------
+
+def _cell(text, literal=False):
+    entry = nodes.entry()
+    para = nodes.paragraph()
+    para += nodes.literal(text=text) if literal else nodes.Text(text)
+    entry += para
+    return entry
+
+
+def _table(header, rows):
+    table = nodes.table(classes=["notebook-provenance"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in header)
+    head, body = nodes.thead(), nodes.tbody()
+    group += head
+    group += body
+    row = nodes.row()
+    row.extend(_cell(h) for h in header)
+    head += row
+    for cells in rows:
+        row = nodes.row()
+        row.extend(cells)
+        body += row
+    return table
+
+
+class NotebookProvenance(SphinxDirective):
+    """One row per notebook of the table of contents, read from its metadata."""
+
+    has_content = False
+
+    def run(self):
+        env = self.env
+        header = ["Notebook", "Executed in"] + [label for _, label in VERSIONS]
+        rows = []
+        for docname in self._toc_docnames():
+            path = Path(env.doc2path(docname))
+            if path.suffix != ".ipynb" or not path.is_file():
+                continue
+            env.note_dependency(str(path))
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("embedloss", {})
+            para = nodes.paragraph()
+            ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + docname,
+                                        refexplicit=True, refwarn=True)
+            ref += nodes.literal(text=path.name)
+            para += ref
+            link = nodes.entry()
+            link += para
+            seconds = meta.get("execution", {}).get("seconds")
+            versions = meta.get("versions", {})
+            cells = [link, _cell(f"{seconds:.1f} s" if seconds is not None else "not recorded")]
+            cells += [_cell(versions[key], literal=True) if versions.get(key) else _cell("not recorded")
+                      for key, _ in VERSIONS]
+            rows.append(cells)
+        if not rows:
+            return [nodes.paragraph(text="No notebook in the table of contents yet.")]
+        return [_table(header, rows)]
+
+    def _toc_docnames(self):
+        """The pages of `_toc.yml`, in its order."""
+        toc = Path(self.env.srcdir) / "_toc.yml"
+        self.env.note_dependency(str(toc))
+        names = []
+        for line in toc.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.strip().lstrip("- ").partition(":")
+            if key in ("root", "file") and value.strip():
+                names.append(value.strip())
+        return [n for n in names if n in self.env.found_docs]
+
+
+def setup(app):
+    app.connect("config-inited", _use_local_mathjax)
+    app.connect("config-inited", _theme_options)
+    app.connect("html-page-context", _dedupe_scripts)
+    app.connect("build-finished", _copy_mathjax)
+    app.add_directive("notebook-provenance", NotebookProvenance)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,199 @@
+"""Check built book pages the way a reader meets them: in a real browser.
+
+Used by tests/test_browser.py. `serve` puts a built site on localhost; `PageChecker`
+opens one page in headless Chromium (Debian's `chromium`, driven by Playwright) and
+returns the problems a reader would hit: JavaScript errors, math left as raw TeX, images
+that do not load, links and anchors that lead nowhere, files that answer 404.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import re
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+INSTALL_HINT = ("the browser test needs Debian's Chromium: "
+                "sudo apt-get update && sudo apt-get install -y chromium chromium-driver")
+
+# Text a reader must never see outside code: TeX that MathJax did not typeset.
+RAW_MATH = re.compile(r"\$\$|\\begin\{|\\\(|\\\[")
+
+# Visible text outside code blocks and typeset math.
+_VISIBLE_TEXT_JS = """() => {
+  const skip = new Set(['PRE', 'CODE', 'SCRIPT', 'STYLE', 'NOSCRIPT', 'MJX-CONTAINER', 'TEXTAREA']);
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+    if (node.nodeType !== Node.ELEMENT_NODE || skip.has(node.tagName)) return;
+    if (node.classList.contains('highlight')) return;
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(document.querySelector('main') || document.body);
+  return out.join(' ');
+}"""
+
+_WAIT_FOR_MATH_JS = """async () => {
+  if (!window.MathJax) return 'no-mathjax';
+  if (!(MathJax.startup && MathJax.startup.promise)) return 'mathjax-not-started';
+  await MathJax.startup.promise;
+  return 'typeset';
+}"""
+
+_MATH_JS = """() => {
+  const math = [...document.querySelectorAll('main .math, main span.math, main div.math')];
+  return {
+    sources: math.length,
+    untypeset: math.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.trim().slice(0, 60)),
+    errors: [...document.querySelectorAll('mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent),
+    containers: document.querySelectorAll('mjx-container').length,
+  };
+}"""
+
+_IMAGES_JS = """async () => {
+  const imgs = [...document.images];
+  imgs.forEach(i => { i.loading = 'eager'; });
+  await Promise.all(imgs.map(i => i.complete ? null :
+    new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); setTimeout(r, 5000); })));
+  return imgs.map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0}));
+}"""
+
+_LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+
+
+def _browser_own(url):
+    """Chromium asks every site for /favicon.ico by itself; no page links it, and a
+    site served from a subfolder (GitHub Pages) could not answer it anyway."""
+    return urlsplit(url).path == "/favicon.ico"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory):
+    """Serve `directory` on a free localhost port; yields the base URL (ending in /)."""
+    handler = functools.partial(_Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def toc_pages(root):
+    """The HTML pages of `_toc.yml`, in its order, relative to the site: book/intro.html, ..."""
+    pages = []
+    for line in (Path(root) / "_toc.yml").read_text(encoding="utf-8").splitlines():
+        key, _, value = line.strip().lstrip("- ").partition(":")
+        if key in ("root", "file") and value.strip():
+            pages.append(value.strip() + ".html")
+    return pages
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and (name == "id" or (name == "name" and tag == "a")):
+                self.ids.add(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _anchors(path):
+    parser = _Ids()
+    parser.feed(Path(path).read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.ids)
+
+
+class PageChecker:
+    """Opens pages of a site served at `base_url` from `html_dir` and lists their problems."""
+
+    def __init__(self, browser, base_url, html_dir, screenshots=None):
+        self.browser, self.base, self.html_dir = browser, base_url, Path(html_dir)
+        self.screenshots = Path(screenshots) if screenshots else None
+        self.external = set()
+
+    def check(self, page_path):
+        """Returns (problems, info) for one page; info has the page's DOM facts."""
+        problems, info = [], {"links": [], "ids": set(), "math": {}}
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and not _browser_own(msg.location.get("url", ""))
+                and problems.append(f"console error: {msg.text} (at {msg.location.get('url') or page_path})"))
+        page.on("pageerror", lambda exc: problems.append(f"JavaScript exception: {exc}"))
+        page.on("requestfailed", lambda req: req.url.startswith(self.base)
+                and problems.append(f"request failed: {req.url} ({req.failure})"))
+        page.on("response", lambda res: res.url.startswith(self.base) and res.status >= 400
+                and not _browser_own(res.url) and problems.append(f"HTTP {res.status}: {res.url}"))
+        try:
+            response = page.goto(self.base + page_path, wait_until="load", timeout=30_000)
+            if response is None or response.status >= 400:
+                problems.append(f"page does not open: HTTP {response.status if response else '?'}")
+                return problems, info
+            state = page.evaluate(_WAIT_FOR_MATH_JS)
+            math = page.evaluate(_MATH_JS)
+            info["math"] = math
+            if math["sources"] and state != "typeset":
+                problems.append(f"math not typeset: MathJax {state} (the site serves MathJax itself "
+                                "from the package django-static-mathjax: see _ext/booksite.py)")
+            for source in math["untypeset"]:
+                problems.append(f"math not typeset: {source!r}")
+            for error in math["errors"]:
+                problems.append(f"TeX error in math: {error}")
+            raw = RAW_MATH.findall(page.evaluate(_VISIBLE_TEXT_JS))
+            if raw:
+                problems.append(f"raw TeX in the page's text: {sorted(set(raw))}")
+            for image in page.evaluate(_IMAGES_JS):
+                if not image["ok"]:
+                    problems.append(f"image does not load: {image['src']}")
+            info["links"] = links = page.evaluate(_LINKS_JS)
+            problems += self._check_links(page_path, links)
+            info["ids"] = set(page.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id)"))
+            if self.screenshots:
+                self._screenshot(page, page_path)
+        finally:
+            context.close()
+        return problems, info
+
+    def _check_links(self, page_path, links):
+        problems = []
+        for href in links:
+            if not href.startswith(self.base):
+                if href.startswith(("http://", "https://")):
+                    self.external.add(href)  # not fetched: no network here, and no public home yet
+                continue
+            url, fragment = urldefrag(href)
+            rel = unquote(urlsplit(url).path)[1:]
+            target = self.html_dir / rel
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                problems.append(f"broken link: {href} (no file {rel or '/'})")
+                continue
+            if fragment and target.suffix == ".html" and unquote(fragment) not in _anchors(str(target)):
+                problems.append(f"broken anchor: {href} (no id {unquote(fragment)!r} in {rel})")
+        return problems
+
+    def _screenshot(self, page, page_path):
+        name = page_path.removesuffix(".html").replace("/", "__")
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
+        # The theme's dark mode, as a reader who picks it sees the page.
+        page.evaluate("() => { document.documentElement.dataset.theme = 'dark';"
+                      " document.documentElement.dataset.mode = 'dark'; }")
+        page.screenshot(path=str(self.screenshots / f"{name}-dark.png"), full_page=True)

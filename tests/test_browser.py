@@ -1,0 +1,189 @@
+"""The built book, as a reader meets it: every page of the table of contents in headless
+Chromium. Needs `_build/html` (`make test` builds it first) and Debian's `chromium`.
+
+Under CI (`CI=true`) a missing browser or site fails the test; elsewhere it skips and
+says how to get them. Full-page screenshots (light and dark theme) of every page go to
+`_build/screenshots/` for a person to look at.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitecheck import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT, PageChecker, serve, toc_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
+SCREENSHOTS = HTML.parent / "screenshots"
+PACKAGE = ROOT / "embedloss"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+pytestmark = pytest.mark.browser
+
+
+def _unavailable(message):
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"{CHROMIUM} not found; {INSTALL_HINT}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed in this environment (requirements.txt pins it): make venv")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (HTML / "index.html").is_file():
+        _unavailable(f"no built book at {HTML}: run `make book` first (`make test` does)")
+    with serve(HTML) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def checker(browser, site):
+    return PageChecker(browser, site, HTML, screenshots=SCREENSHOTS)
+
+
+@pytest.fixture(scope="module")
+def checked(checker):
+    """Each page checked once, shared by the tests below."""
+    cache = {}
+
+    def get(page):
+        if page not in cache:
+            cache[page] = checker.check(page)
+        return cache[page]
+    return get
+
+
+PAGES = toc_pages(ROOT)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_reads_well(checked, page):
+    problems, _ = checked(page)
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+
+
+def _notebook_pages():
+    return [p for p in PAGES if (ROOT / p).with_suffix(".ipynb").exists()]
+
+
+@pytest.mark.parametrize("page", _notebook_pages())
+def test_notebook_page_has_launch_and_download(checked, page):
+    _, info = checked(page)
+    notebook = Path(page).with_suffix(".ipynb").as_posix()
+    hrefs = info["links"]
+    assert any("mybinder.org/v2/" in h and notebook in h for h in hrefs), "no Binder launch button"
+    assert any("colab.research.google.com/github/" in h and h.endswith(notebook) for h in hrefs), \
+        "no Colab launch button"
+    assert any(h.endswith("_sources/" + notebook) for h in hrefs), "no .ipynb download"
+
+
+# --- The API page lists the whole public API ---------------------------------------------
+
+def _public_names():
+    """Public functions and classes of embedloss, read from the source (no framework import):
+    a module's `__all__` where it has one, else its top-level defs not starting with `_`.
+    Returns {dotted name: whether its docstring has a formula}."""
+    names = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.stem.startswith("_") and path.stem != "__init__":
+            continue
+        module = "embedloss" if path.stem == "__init__" else f"embedloss.{path.stem}"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        exported = None
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                exported = ast.literal_eval(node.value)
+        public = exported if exported is not None else [n for n in defs if not n.startswith("_")]
+        for name in public:
+            if module == "embedloss" and (PACKAGE / f"{name}.py").exists():
+                continue  # a submodule: its own names are listed from its file
+            if name in defs:
+                doc = ast.get_docstring(defs[name]) or ""
+            else:  # re-exported: find the definition in the package's private modules
+                doc = next((ast.get_docstring(n) or "" for p in PACKAGE.glob("_*.py")
+                            for n in ast.parse(p.read_text(encoding="utf-8")).body
+                            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name), "")
+            names[f"{module}.{name}"] = ".. math::" in doc
+    return names
+
+
+def test_api_page_lists_every_public_name(checked, checker):
+    names = _public_names()
+    assert {"embedloss.cosine_embedding_loss", "embedloss.hinge_embedding_loss",
+            "embedloss.torch.CosineEmbeddingLoss", "embedloss.paddle.HingeEmbeddingLoss"} <= set(names)
+    problems, info = checked("book/api.html")
+    missing = sorted(set(names) - info["ids"])
+    assert not missing, f"book/api.md does not document: {missing}"
+    # Each formula in a docstring is typeset on the page.
+    page = checker.browser.new_page()
+    try:
+        page.goto(checker.base + "book/api.html", wait_until="load")
+        page.evaluate("async () => { if (window.MathJax) await MathJax.startup.promise; }")
+        for name, has_formula in names.items():
+            if has_formula:
+                typeset = page.evaluate(
+                    "id => document.getElementById(id).nextElementSibling.querySelectorAll('mjx-container').length",
+                    name)
+                assert typeset, f"{name}: its formula is not typeset on the API page"
+    finally:
+        page.close()
+
+
+# --- A broken page is caught ------------------------------------------------------------
+
+BREAKAGE = """
+<p>A formula with a TeX error: \\(\\frac{1}\\)</p>
+<p>Math MathJax cannot find: \\(\\frac{1}{\\)</p>
+<img src="../_images/no-such-figure.png" alt="missing">
+<a href="#no-such-anchor">dangling anchor</a>
+<a href="no-such-page.html">dangling page</a>
+<script>throw new Error("deliberately broken page");</script>
+"""
+
+
+def _break(html_dir, page, old, new):
+    path = html_dir / page
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{page} has no {old!r} to break"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_broken_page_is_caught(browser, tmp_path):
+    """Copies of two pages, deliberately broken; the checker reports each breakage."""
+    if not (HTML / "index.html").is_file():
+        _unavailable(f"no built book at {HTML}: run `make book` first")
+    broken = tmp_path / "html"
+    shutil.copytree(HTML, broken)
+    _break(broken, PAGES[0], "</main>", BREAKAGE + "</main>")
+    # MathJax that does not load (as from a CDN with no network): formulas stay raw TeX.
+    _break(broken, "book/api.html", "mathjax/tex-mml-chtml.js", "mathjax/no-such-bundle.js")
+    with serve(broken) as base:
+        checker = PageChecker(browser, base, broken)
+        report = "\n".join(checker.check(PAGES[0])[0])
+        math_report = "\n".join(checker.check("book/api.html")[0])
+    for expected in ("JavaScript exception: deliberately broken page",
+                     "image does not load: ../_images/no-such-figure.png",
+                     "broken anchor:", "no id 'no-such-anchor'",
+                     "broken link:", "no-such-page.html",
+                     "TeX error in math:", "raw TeX in the page's text"):
+        assert expected in report, f"the checker missed {expected!r}; it reported:\n{report}"
+    for expected in ("HTTP 404:", "no-such-bundle.js", "math not typeset:", "raw TeX in the page's text"):
+        assert expected in math_report, f"the checker missed {expected!r}; it reported:\n{math_report}"
