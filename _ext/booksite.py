@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 MATHJAX_PACKAGE = "django-static-mathjax"   # PyPI name; it installs the module `mathjax`
 MATHJAX_ENTRY = "tex-mml-chtml.js"          # the bundle Sphinx's CDN default also loads
 PLACEHOLDER = "/OWNER/"
-VERSIONS = (("python", "Python"), ("torch", "torch"), ("paddlepaddle", "paddle"),
+VERSIONS = (("python", "Python"), ("torch", "torch"), ("paddlepaddle", "paddlepaddle"),
             ("numpy", "numpy"), ("jupyter-book", "jupyter-book"))
 
 
@@ -80,8 +81,8 @@ def _theme_options(app, config):
     if PLACEHOLDER in url and not options.get("announcement"):
         options["announcement"] = (
             "This copy of the book has no public repository yet: the launch, edit and issue "
-            "buttons point to a placeholder until <code>repository: url:</code> in "
-            "<code>_config.yml</code> names the real one.")
+            "buttons point to a placeholder until <strong>repository: url</strong> in "
+            "<strong>_config.yml</strong> names the real one.")
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -129,36 +130,63 @@ def _table(header, rows):
 
 
 class NotebookProvenance(SphinxDirective):
-    """One row per notebook of the table of contents, read from its metadata."""
+    """Read from the metadata of each notebook of the table of contents.
+
+    ``:table: times`` (default): one row per notebook, the seconds its execution took.
+    ``:table: versions``: one row per package, its version, and which notebooks ran
+    with it ("all" when they agree, as they should).
+    """
 
     has_content = False
+    option_spec = {"table": lambda arg: directives.choice(arg, ("times", "versions"))}
 
     def run(self):
-        env = self.env
-        header = ["Notebook", "Executed in"] + [label for _, label in VERSIONS]
-        rows = []
+        records = []  # (docname, filename, metadata) in toc order
         for docname in self._toc_docnames():
-            path = Path(env.doc2path(docname))
+            path = Path(self.env.doc2path(docname))
             if path.suffix != ".ipynb" or not path.is_file():
                 continue
-            env.note_dependency(str(path))
+            self.env.note_dependency(str(path))
             meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("embedloss", {})
-            para = nodes.paragraph()
-            ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + docname,
-                                        refexplicit=True, refwarn=True)
-            ref += nodes.literal(text=path.name)
-            para += ref
-            link = nodes.entry()
-            link += para
-            seconds = meta.get("execution", {}).get("seconds")
-            versions = meta.get("versions", {})
-            cells = [link, _cell(f"{seconds:.1f} s" if seconds is not None else "not recorded")]
-            cells += [_cell(versions[key], literal=True) if versions.get(key) else _cell("not recorded")
-                      for key, _ in VERSIONS]
-            rows.append(cells)
-        if not rows:
+            records.append((docname, path.name, meta))
+        if not records:
             return [nodes.paragraph(text="No notebook in the table of contents yet.")]
-        return [_table(header, rows)]
+        if self.options.get("table", "times") == "times":
+            rows = []
+            for docname, name, meta in records:
+                seconds = meta.get("execution", {}).get("seconds")
+                rows.append([self._link(docname, name),
+                             _cell(f"{seconds:.1f} s" if seconds is not None else "not recorded")])
+            return [_table(["Notebook", "Executed in"], rows)]
+        recorded = [(name, meta["versions"]) for _, name, meta in records if meta.get("versions")]
+        rows = []
+        for key, label in VERSIONS:
+            by_value = {}
+            for name, versions in recorded:
+                by_value.setdefault(versions.get(key) or "not installed", []).append(name)
+            for value, names in sorted(by_value.items()):
+                who = "all" if len(names) == len(records) else ", ".join(names)
+                rows.append([_cell(label), _cell(value, literal=True), _cell(who)])
+        result = [_table(["Package", "Version", "Notebooks"], rows)] if rows else []
+        missing = [name for _, name, meta in records if not meta.get("versions")]
+        if missing:
+            para = nodes.paragraph()
+            para += nodes.Text("Not recorded for " + ", ".join(missing)
+                               + ": executed before versions were recorded; ")
+            para += nodes.literal(text="make notebooks")
+            para += nodes.Text(" records them.")
+            result.append(para)
+        return result
+
+    def _link(self, docname, name):
+        ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + docname,
+                                    refexplicit=True, refwarn=True)
+        ref += nodes.literal(text=name)
+        para = nodes.paragraph()
+        para += ref
+        entry = nodes.entry()
+        entry += para
+        return entry
 
     def _toc_docnames(self):
         """The pages of `_toc.yml`, in its order."""

@@ -64,6 +64,12 @@ _IMAGES_JS = """async () => {
   return imgs.map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0}));
 }"""
 
+# Display formulas wider than the text column: they scroll sideways, which a reader can
+# do, but a formula split over lines reads better. Reported as advice, not as a problem.
+_WIDE_MATH_JS = """() => [...document.querySelectorAll('main mjx-container[display="true"]')]
+  .filter(m => m.scrollWidth > m.clientWidth + 1)
+  .map(m => (m.closest('.math') || m).textContent.replace(/\\s+/g, ' ').trim().slice(0, 50))"""
+
 _LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 
 
@@ -130,7 +136,7 @@ class PageChecker:
 
     def check(self, page_path):
         """Returns (problems, info) for one page; info has the page's DOM facts."""
-        problems, info = [], {"links": [], "ids": set(), "math": {}}
+        problems, info = [], {"links": [], "ids": set(), "math": {}, "wide_math": []}
         context = self.browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.on("console", lambda msg: msg.type == "error" and not _browser_own(msg.location.get("url", ""))
@@ -155,6 +161,7 @@ class PageChecker:
                 problems.append(f"math not typeset: {source!r}")
             for error in math["errors"]:
                 problems.append(f"TeX error in math: {error}")
+            info["wide_math"] = page.evaluate(_WIDE_MATH_JS)
             raw = RAW_MATH.findall(page.evaluate(_VISIBLE_TEXT_JS))
             if raw:
                 problems.append(f"raw TeX in the page's text: {sorted(set(raw))}")
@@ -192,8 +199,12 @@ class PageChecker:
     def _screenshot(self, page, page_path):
         name = page_path.removesuffix(".html").replace("/", "__")
         self.screenshots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
+        # A viewport as tall as the page, rather than Playwright's full_page stitching,
+        # so that the theme's sticky sidebars look as they do to a reader.
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1280, "height": min(height, 32000)})
+        page.screenshot(path=str(self.screenshots / f"{name}.png"))
         # The theme's dark mode, as a reader who picks it sees the page.
         page.evaluate("() => { document.documentElement.dataset.theme = 'dark';"
                       " document.documentElement.dataset.mode = 'dark'; }")
-        page.screenshot(path=str(self.screenshots / f"{name}-dark.png"), full_page=True)
+        page.screenshot(path=str(self.screenshots / f"{name}-dark.png"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -75,8 +76,11 @@ PAGES = toc_pages(ROOT)
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_reads_well(checked, page):
-    problems, _ = checked(page)
+    problems, info = checked(page)
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+    for formula in info["wide_math"]:
+        warnings.warn(f"{page}: a display formula is wider than the text column at 1280 px "
+                      f"and scrolls sideways; consider splitting it: {formula!r}", stacklevel=1)
 
 
 def _notebook_pages():
