@@ -73,6 +73,11 @@ _WIDE_MATH_JS = """() => [...document.querySelectorAll('main mjx-container[displ
 _LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 
 
+def serves_mathjax(html_dir):
+    """Whether the built site serves MathJax itself (see _ext/booksite.py)."""
+    return (Path(html_dir) / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
+
+
 def _browser_own(url):
     """Chromium asks every site for /favicon.ico by itself; no page links it, and a
     site served from a subfolder (GitHub Pages) could not answer it anyway."""
@@ -129,17 +134,22 @@ def _anchors(path):
 class PageChecker:
     """Opens pages of a site served at `base_url` from `html_dir` and lists their problems."""
 
-    def __init__(self, browser, base_url, html_dir, screenshots=None):
+    def __init__(self, browser, base_url, html_dir, screenshots=None, check_math=True):
         self.browser, self.base, self.html_dir = browser, base_url, Path(html_dir)
         self.screenshots = Path(screenshots) if screenshots else None
+        self.check_math = check_math  # False: a site that loads MathJax from its CDN, offline
         self.external = set()
+
+    def _ignored(self, url):
+        return _browser_own(url) or (not self.check_math and not url.startswith(self.base)
+                                     and "mathjax" in url.lower())
 
     def check(self, page_path):
         """Returns (problems, info) for one page; info has the page's DOM facts."""
         problems, info = [], {"links": [], "ids": set(), "math": {}, "wide_math": []}
         context = self.browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.on("console", lambda msg: msg.type == "error" and not _browser_own(msg.location.get("url", ""))
+        page.on("console", lambda msg: msg.type == "error" and not self._ignored(msg.location.get("url", ""))
                 and problems.append(f"console error: {msg.text} (at {msg.location.get('url') or page_path})"))
         page.on("pageerror", lambda exc: problems.append(f"JavaScript exception: {exc}"))
         page.on("requestfailed", lambda req: req.url.startswith(self.base)
@@ -154,7 +164,9 @@ class PageChecker:
             state = page.evaluate(_WAIT_FOR_MATH_JS)
             math = page.evaluate(_MATH_JS)
             info["math"] = math
-            if math["sources"] and state != "typeset":
+            if not self.check_math:
+                math.update(untypeset=[], errors=[])
+            elif math["sources"] and state != "typeset":
                 problems.append(f"math not typeset: MathJax {state} (the site serves MathJax itself "
                                 "from the package django-static-mathjax: see _ext/booksite.py)")
             for source in math["untypeset"]:
@@ -163,7 +175,7 @@ class PageChecker:
                 problems.append(f"TeX error in math: {error}")
             info["wide_math"] = page.evaluate(_WIDE_MATH_JS)
             raw = RAW_MATH.findall(page.evaluate(_VISIBLE_TEXT_JS))
-            if raw:
+            if raw and self.check_math:
                 problems.append(f"raw TeX in the page's text: {sorted(set(raw))}")
             for image in page.evaluate(_IMAGES_JS):
                 if not image["ok"]:

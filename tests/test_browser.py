@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sitecheck import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT, PageChecker, serve, toc_pages
+from sitecheck import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT, PageChecker, serve, serves_mathjax, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
@@ -54,9 +54,26 @@ def site():
         yield base
 
 
+MATHJAX_HINT = ("the built site does not serve MathJax itself, so no formula can be typeset "
+                "offline: install the pinned `django-static-mathjax` (requirements.txt; make venv) "
+                "and rebuild (make book); see _ext/booksite.py")
+
+
 @pytest.fixture(scope="module")
-def checker(browser, site):
-    return PageChecker(browser, site, HTML, screenshots=SCREENSHOTS)
+def local_mathjax(site):
+    """Whether formulas can be checked. Under CI they must be; elsewhere the math checks
+    are left out, with a warning, on a site built without the MathJax package."""
+    if serves_mathjax(HTML):
+        return True
+    if IN_CI:
+        pytest.fail(MATHJAX_HINT)
+    warnings.warn(f"math checks left out: {MATHJAX_HINT}", stacklevel=1)
+    return False
+
+
+@pytest.fixture(scope="module")
+def checker(browser, site, local_mathjax):
+    return PageChecker(browser, site, HTML, screenshots=SCREENSHOTS, check_math=local_mathjax)
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +146,15 @@ def _public_names():
     return names
 
 
-def test_api_page_lists_every_public_name(checked, checker):
+def test_api_page_lists_every_public_name(checked, checker, local_mathjax):
     names = _public_names()
     assert {"embedloss.cosine_embedding_loss", "embedloss.hinge_embedding_loss",
             "embedloss.torch.CosineEmbeddingLoss", "embedloss.paddle.HingeEmbeddingLoss"} <= set(names)
     problems, info = checked("book/api.html")
     missing = sorted(set(names) - info["ids"])
     assert not missing, f"book/api.md does not document: {missing}"
+    if not local_mathjax:
+        return
     # Each formula in a docstring is typeset on the page.
     page = checker.browser.new_page()
     try:
@@ -170,24 +189,27 @@ def _break(html_dir, page, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_a_broken_page_is_caught(browser, tmp_path):
+def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
     """Copies of two pages, deliberately broken; the checker reports each breakage."""
     if not (HTML / "index.html").is_file():
         _unavailable(f"no built book at {HTML}: run `make book` first")
     broken = tmp_path / "html"
     shutil.copytree(HTML, broken)
     _break(broken, PAGES[0], "</main>", BREAKAGE + "</main>")
-    # MathJax that does not load (as from a CDN with no network): formulas stay raw TeX.
-    _break(broken, "book/api.html", "mathjax/tex-mml-chtml.js", "mathjax/no-such-bundle.js")
+    if local_mathjax:
+        # MathJax that does not load (as from a CDN with no network): formulas stay raw TeX.
+        _break(broken, "book/api.html", "mathjax/tex-mml-chtml.js", "mathjax/no-such-bundle.js")
     with serve(broken) as base:
-        checker = PageChecker(browser, base, broken)
+        checker = PageChecker(browser, base, broken, check_math=local_mathjax)
         report = "\n".join(checker.check(PAGES[0])[0])
-        math_report = "\n".join(checker.check("book/api.html")[0])
-    for expected in ("JavaScript exception: deliberately broken page",
-                     "image does not load: ../_images/no-such-figure.png",
-                     "broken anchor:", "no id 'no-such-anchor'",
-                     "broken link:", "no-such-page.html",
-                     "TeX error in math:", "raw TeX in the page's text"):
-        assert expected in report, f"the checker missed {expected!r}; it reported:\n{report}"
-    for expected in ("HTTP 404:", "no-such-bundle.js", "math not typeset:", "raw TeX in the page's text"):
-        assert expected in math_report, f"the checker missed {expected!r}; it reported:\n{math_report}"
+        math_report = "\n".join(checker.check("book/api.html")[0]) if local_mathjax else ""
+    expected = ["JavaScript exception: deliberately broken page",
+                "image does not load: ../_images/no-such-figure.png",
+                "broken anchor:", "no id 'no-such-anchor'", "broken link:", "no-such-page.html"]
+    if local_mathjax:
+        expected += ["TeX error in math:", "raw TeX in the page's text"]
+    for text in expected:
+        assert text in report, f"the checker missed {text!r}; it reported:\n{report}"
+    for text in ("HTTP 404:", "no-such-bundle.js", "math not typeset:", "raw TeX in the page's text") \
+            if local_mathjax else ():
+        assert text in math_report, f"the checker missed {text!r}; it reported:\n{math_report}"
