@@ -1,0 +1,133 @@
+"""The parity report: `python -m embedloss parity` exits 0 on the CPU and writes JSON; a
+broken implementation makes it exit 1; documented native failures do not."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import embedloss
+from embedloss import parity
+from embedloss.__main__ import main
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def report():
+    return parity.run("cpu")
+
+
+def test_cli_exits_0_and_writes_json(tmp_path):
+    path = tmp_path / "parity.json"
+    done = subprocess.run([sys.executable, "-m", "embedloss", "parity", "--json", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("all ok")
+    data = json.loads(path.read_text())
+    assert set(data) == {"environment", "cases", "seed_examples"}
+    assert data["environment"]["device"] == "cpu"
+
+
+def test_report_shape(report):
+    env = report["environment"]
+    assert set(env) >= {"python", "numpy", "torch", "paddle", "device", "cuda", "driver"}
+    keys = {"case", "loss", "dtype", "reduction", "margin", "max_abs_diff", "tolerance", "ok",
+            "expected_native_failure"}
+    losses, reductions, dtypes = set(), set(), set()
+    for case in report["cases"]:
+        assert keys <= set(case)
+        assert set(case["max_abs_diff"]) == {"embedloss", "torch", "paddle"}
+        losses.add(case["loss"]), reductions.add(case["reduction"]), dtypes.add(case["dtype"])
+    assert losses == {"cosine", "hinge"} and reductions == {"none", "mean", "sum"}
+    assert dtypes == {"float32", "float64"}
+    assert set(report["seed_examples"]) == {"cosine_mean", "hinge_mean", "paddle_page_hinge_none",
+                                            "paddle_page_hinge_mean"}
+    json.dumps(report)  # JSON-ready
+
+
+def test_every_case_ok_and_natives_fail_where_documented(report):
+    assert parity.all_ok(report)
+    failing = [c for c in report["cases"] if c["expected_native_failure"]]
+    assert failing and all(c["native_failed"] for c in failing)
+    # the extreme-scale rows really defeat the native formula, and embedloss is within tolerance
+    scaled = [c for c in failing if c["case"].startswith("rows of scale")]
+    assert len(scaled) == 4
+    for c in scaled:
+        assert c["stable"] and c["max_abs_diff"]["embedloss"] <= c["tolerance"]
+        assert not c["max_abs_diff"]["torch"] <= c["tolerance"]  # NaN or far off
+
+
+def test_seed_examples(report):
+    seeds = report["seed_examples"]
+    cos, hinge = seeds["cosine_mean"], seeds["hinge_mean"]
+    assert cos["embedloss"] == cos["torch"] and hinge["embedloss"] == hinge["torch"]
+    np.testing.assert_allclose(cos["torch"], cos["published"], rtol=1e-6)
+    np.testing.assert_allclose(hinge["torch"], hinge["published"], rtol=1e-6)
+    assert seeds["paddle_page_hinge_none"]["embedloss"] == seeds["paddle_page_hinge_none"]["published"]
+    np.testing.assert_allclose(seeds["paddle_page_hinge_mean"]["embedloss"], 2 / 9, rtol=1e-7)
+
+
+def test_paddle_column_present_when_paddle_is(report):
+    pytest.importorskip("paddle")
+    assert report["environment"]["paddle"]
+    assert all(c["max_abs_diff"]["paddle"] is not None for c in report["cases"]
+               if not (c["case"] == "unbatched" and c["loss"] == "cosine"))
+    assert report["seed_examples"]["cosine_mean"]["paddle"] is not None
+
+
+def test_table_lists_every_case(report):
+    table = parity.format_table(report)
+    assert len([line for line in table.splitlines() if line.startswith(("random batch", "margin sweep",
+                                                                        "unbatched", "rows of scale"))]) \
+        == len([c for c in report["cases"] if not c["case"].startswith(("zero rows", "N-D", "0-d"))])
+    assert "native fails (documented)" in table and table.endswith("all ok")
+
+
+def _broken_cosine(real, *, only_stable=False):
+    def broken(*args, **kwargs):
+        out = real(*args, **kwargs)
+        if only_stable and not kwargs.get("stable"):
+            return out
+        return out * 1.001 + 1e-3
+    return broken
+
+
+def test_a_broken_implementation_makes_it_exit_1(monkeypatch, capsys):
+    monkeypatch.setattr(embedloss, "cosine_embedding_loss", _broken_cosine(embedloss.cosine_embedding_loss))
+    assert main(["parity"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "disagreement(s) beyond tolerance" in out
+
+
+def test_a_broken_stable_path_fails_even_in_documented_cases(monkeypatch):
+    monkeypatch.setattr(embedloss, "cosine_embedding_loss",
+                        _broken_cosine(embedloss.cosine_embedding_loss, only_stable=True))
+    report = parity.run("cpu")
+    bad = [c for c in report["cases"] if not c["ok"]]
+    assert bad and all(c["stable"] for c in bad)
+    assert any(c["expected_native_failure"] for c in bad)
+
+
+def test_a_broken_hinge_fails_too(monkeypatch):
+    real = embedloss.hinge_embedding_loss
+    monkeypatch.setattr(embedloss, "hinge_embedding_loss", lambda x, t, **kw: real(x, t, **kw) * 0.999)
+    assert not parity.all_ok(parity.run("cpu"))
+
+
+def test_cuda_without_a_gpu_is_an_error(capsys):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert main(["parity", "--device", "cuda"]) == 2
+    assert "needs a CUDA device" in capsys.readouterr().err
+
+
+def test_usage_errors(capsys):
+    from embedloss.__main__ import main as entry
+    assert entry([]) == 2
+    assert entry(["frobnicate"]) == 2
+    assert entry(["--help"]) == 0
