@@ -70,6 +70,10 @@ _WIDE_MATH_JS = """() => [...document.querySelectorAll('main mjx-container[displ
   .filter(m => m.scrollWidth > m.clientWidth + 1)
   .map(m => (m.closest('.math') || m).textContent.replace(/\\s+/g, ' ').trim().slice(0, 50))"""
 
+# Paths of the machine that executed a notebook (a traceback's file names, say): they say
+# nothing to a reader and differ on every machine. Reported as advice, not as a problem.
+MACHINE_PATH = re.compile(r"(?:/(?:tmp|root|home|work|Users)/[\w.-]+|site-packages)[\w./-]*")
+
 _LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 
 
@@ -146,7 +150,8 @@ class PageChecker:
 
     def check(self, page_path):
         """Returns (problems, info) for one page; info has the page's DOM facts."""
-        problems, info = [], {"links": [], "ids": set(), "math": {}, "wide_math": []}
+        problems, info = [], {"links": [], "ids": set(), "math": {}, "wide_math": [],
+                           "machine_paths": []}
         context = self.browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.on("console", lambda msg: msg.type == "error" and not self._ignored(msg.location.get("url", ""))
@@ -174,6 +179,8 @@ class PageChecker:
             for error in math["errors"]:
                 problems.append(f"TeX error in math: {error}")
             info["wide_math"] = page.evaluate(_WIDE_MATH_JS)
+            main_text = page.evaluate("() => (document.querySelector('main') || document.body).innerText")
+            info["machine_paths"] = sorted(set(MACHINE_PATH.findall(main_text)))
             raw = RAW_MATH.findall(page.evaluate(_VISIBLE_TEXT_JS))
             if raw and self.check_math:
                 problems.append(f"raw TeX in the page's text: {sorted(set(raw))}")

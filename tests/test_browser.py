@@ -98,6 +98,9 @@ def test_page_reads_well(checked, page):
     for formula in info["wide_math"]:
         warnings.warn(f"{page}: a display formula is wider than the text column at 1280 px "
                       f"and scrolls sideways; consider splitting it: {formula!r}", stacklevel=1)
+    if info["machine_paths"]:
+        warnings.warn(f"{page}: shows paths of the machine that executed it (in a traceback?): "
+                      f"{info['machine_paths'][:5]}", stacklevel=1)
 
 
 def _notebook_pages():
