@@ -16,10 +16,10 @@ try:
 except ImportError:  # property tests skip themselves
     settings = None
 else:
-    # >= 200 examples per property test in CI; HYPOTHESIS_PROFILE=quick for a fast local run.
+    # >= 200 examples per property test in CI; HYPOTHESIS_PROFILE=thorough for a deep local run.
     settings.register_profile("ci", max_examples=200, deadline=None,
                               suppress_health_check=[HealthCheck.too_slow])
-    settings.register_profile("quick", max_examples=25, deadline=None,
+    settings.register_profile("thorough", max_examples=3000, deadline=None,
                               suppress_health_check=[HealthCheck.too_slow])
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

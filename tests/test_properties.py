@@ -156,6 +156,9 @@ def test_stable_is_exactly_scale_free(backend, case, k1, k2):
     bit-identical losses, in float64 over 2**-100 .. 2**100."""
     fw = framework(backend)
     x1, x2, y = case["x1"], case["x2"], case["y"]
+    tiny = np.finfo(np.float64).tiny
+    for x, k in ((x1, k1), (x2, k2)):  # exact only while no value becomes subnormal
+        hypothesis.assume(np.all((x == 0) | (np.abs(np.ldexp(x, k)) >= tiny)))
     if y.size == 0:
         return
     base = embedloss.cosine_embedding_loss(fw.array(x1), fw.array(x2), fw.array(y), margin=case["margin"],
