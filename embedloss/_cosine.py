@@ -29,8 +29,9 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
             integer or floating.
         margin: for ``y = -1``, cosines up to ``margin`` cost nothing. In ``[-1, 1]``.
         reduction: ``"none"`` (shape ``(N,)``), ``"mean"`` or ``"sum"`` (scalars).
-        eps: added to each squared norm. ``1e-12`` reproduces PyTorch, ``1e-11``
-            Paddle (whose source writes ``10e-12``).
+        eps: added to each squared norm. ``1e-12`` reproduces PyTorch (whose C++
+            adds it as a float32, 9.99999996e-13, which shows only next to zero rows),
+            ``1e-11`` Paddle (whose source writes ``10e-12``).
         stable: divide each row by its largest magnitude first, so that the cosine
             does not depend on the rows' scale: no overflow for huge rows, no
             swamping by ``eps`` for tiny ones. A zero row still gives cosine 0.
@@ -63,7 +64,7 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     v.check_eps(NAME, eps)
     v.check_not_empty(NAME, math.prod(target.shape), reduction)
 
-    dtype = x1.dtype
+    margin, eps, dtype = float(margin), float(eps), x1.dtype
     low = xp.dtype_name(x1) in LOW_PRECISION
     if low:
         x1, x2 = xp.cast(x1, xp.float32_of(x1)), xp.cast(x2, xp.float32_of(x2))

@@ -54,7 +54,7 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
     v.check_reduction(NAME, reduction)
     v.check_not_empty(NAME, math.prod(input.shape), reduction)
 
-    dtype = input.dtype
+    margin, dtype = float(margin), input.dtype
     low = xp.dtype_name(input) in LOW_PRECISION
     if low:
         input = xp.cast(input, xp.float32_of(input))

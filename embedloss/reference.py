@@ -41,7 +41,18 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
                                \max(0, \cos(a_i, b_i) - \text{margin}) & y_i = -1 \end{cases},
         \quad \cos(a, b) = \frac{a \cdot b}{\sqrt{(a \cdot a + \varepsilon)(b \cdot b + \varepsilon)}}
 
-    ``eps=0`` gives the exact cosine (and NaN for a zero row).
+    Args:
+        x1, x2: ``(N, D)`` or ``(D,)``; target: ``(N,)`` or ``()``, values 1 or -1.
+        margin: in ``[-1, 1]``; reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+        eps: added to each squared norm; ``eps=0`` gives the exact cosine (and NaN
+            for a zero row).
+
+    Raises the same ValueError/TypeError as :func:`embedloss.cosine_embedding_loss`.
+
+    Example:
+        >>> from embedloss import reference
+        >>> round(float(reference.cosine_embedding_loss([[1.0, 0.0]], [[1.0, 1.0]], [-1], margin=0.5)), 6)
+        0.207107
     """
     name = "reference.cosine_embedding_loss"
     a, b, y = (_float64(t) for t in (x1, x2, target))
@@ -64,6 +75,13 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
     .. math::
 
         \ell_i = \begin{cases} x_i & y_i = 1 \\ \max(0, \text{margin} - x_i) & y_i = -1 \end{cases}
+
+    ``input`` and ``target`` of one shape (any rank), labels 1 or -1; ``margin`` finite.
+
+    Example:
+        >>> from embedloss import reference
+        >>> reference.hinge_embedding_loss([0.3, 0.3, 1.5], [1, -1, -1], reduction="none")
+        array([0.3, 0.7, 0. ])
     """
     name = "reference.hinge_embedding_loss"
     x, y = _float64(input), _float64(target)
