@@ -31,6 +31,7 @@ Where things run
 from __future__ import annotations
 
 import argparse
+import datetime
 import math
 import platform
 import shutil
@@ -453,7 +454,8 @@ def main(argv=None):
         print(exc, file=sys.stderr)
         return 2
     print(format_table(report))
-    if args.json:
+    if args.json:  # a recorded run says when it ran (run() itself stays free of dates)
+        report["environment"]["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=1)
             fh.write("\n")

@@ -30,6 +30,7 @@ def test_cli_exits_0_and_writes_json(tmp_path):
     data = json.loads(path.read_text())
     assert set(data) == {"environment", "cases", "seed_examples"}
     assert data["environment"]["device"] == "cpu"
+    assert len(data["environment"]["date"]) == 10  # YYYY-MM-DD, in the file only
 
 
 def test_report_shape(report):
