@@ -254,7 +254,10 @@ class PaddleBackend:
 
     @staticmethod
     def unique_values(x):
-        return sys.modules["paddle"].unique(x.detach()).cpu().numpy().tolist()
+        x = x.detach()
+        if PaddleBackend.dtype_name(x) in LOW_PRECISION:  # no CPU unique kernel for these
+            x = x.astype("float32")
+        return sys.modules["paddle"].unique(x).cpu().numpy().tolist()
 
     @staticmethod
     def device(x):

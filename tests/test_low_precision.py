@@ -15,10 +15,6 @@ CASES = [("torch", "float16"), ("torch", "bfloat16"), ("paddle", "float16"), ("p
          ("numpy", "float16")]
 
 
-def _low(name, dtype):
-    return Framework(name), dtype
-
-
 @pytest.mark.parametrize("name, dtype", CASES)
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 def test_cosine_low_precision(name, dtype, reduction):
@@ -97,3 +93,13 @@ def test_torch_low_precision_matches_native_to_rounding(torch_fw, dtype):
     ours = embedloss.cosine_embedding_loss(a, b, t, reduction="none")
     theirs = torch_fw.native("cosine")(a, b, t, reduction="none")
     np.testing.assert_allclose(numpy64(ours), numpy64(theirs), rtol=2 * RTOL[dtype], atol=2 * RTOL[dtype])
+
+
+@pytest.mark.parametrize("name, dtype", CASES)
+def test_low_precision_targets_are_checked(name, dtype):
+    fw = Framework(name)
+    x = fw.array(np.ones(3), "float32")
+    with pytest.raises(ValueError, match=r"`target` must contain only 1 and -1, but got the values \{0, 1\}"):
+        embedloss.hinge_embedding_loss(x, fw.array(np.array([0.0, 1.0, 1.0]), dtype))
+    out = embedloss.hinge_embedding_loss(x, fw.array(np.array([1.0, -1.0, 1.0]), dtype), margin=2.0)
+    np.testing.assert_allclose(numpy64(out), 1.0)
