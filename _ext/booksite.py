@@ -1,15 +1,17 @@
 """Sphinx extension for this book's site (loaded through `_config.yml`, `local_extensions`).
 
-Three things, each small:
+Four things, each small:
 
 - MathJax served from the site itself. Sphinx loads MathJax 3 from a CDN by default;
-  with no network (CI, a train, this project's machines) every formula stays raw TeX.
+  with no network (CI, a reader offline) every formula stays raw TeX.
   The pinned PyPI package `django-static-mathjax` ships MathJax's `es5` files (no Django
   needed: it is only files); they are copied into `_static/mathjax/` and `mathjax_path`
   points there. Without the package the site falls back to the CDN (and the browser
   test, offline, fails on the formulas it cannot typeset).
 - A banner while `repository: url:` in `_config.yml` is still the placeholder, so
   the launch, edit and issue buttons are not mistaken for a real home.
+- Each page's inline scripts once: Sphinx 7.4 repeats sphinx-thebe's `const`
+  declarations, a JavaScript error in every page's console.
 - The directive ``{notebook-provenance}``: a table, read at build time from each
   notebook's metadata (written by ``python -m embedloss.notebook execute``), of the
   versions and execution time that produced its stored outputs.
