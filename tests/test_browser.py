@@ -118,6 +118,28 @@ def test_notebook_page_has_launch_and_download(checked, page):
     assert any(h.endswith("_sources/" + notebook) for h in hrefs), "no .ipynb download"
 
 
+def _repository():
+    """`repository: url` and `branch` of _config.yml, the one place that names the home."""
+    import yaml
+
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]
+    return repo["url"].rstrip("/"), repo.get("branch", "main")
+
+
+@pytest.mark.parametrize("page", PAGES[:1] + _notebook_pages()[:1])
+def test_buttons_follow_the_repository_setting(checked, page):
+    url, branch = _repository()
+    owner_repo = url.split("github.com/", 1)[-1]
+    source = Path(page).with_suffix(".ipynb" if (ROOT / page).with_suffix(".ipynb").exists() else ".md")
+    hrefs = checked(page)[1]["links"]
+    assert url in hrefs, "no repository button"
+    assert f"{url}/edit/{branch}/{source.as_posix()}" in hrefs, "no edit button for this page's source"
+    assert any(h.startswith(f"{url}/issues/new") for h in hrefs), "no issue button"
+    if source.suffix == ".ipynb":
+        assert any(h.startswith(f"https://mybinder.org/v2/gh/{owner_repo}/{branch}?") for h in hrefs)
+        assert f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{source.as_posix()}" in hrefs
+
+
 # --- The API page lists the whole public API ---------------------------------------------
 
 def _public_names():
