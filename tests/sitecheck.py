@@ -221,7 +221,7 @@ class PageChecker:
         # A viewport as tall as the page, rather than Playwright's full_page stitching,
         # so that the theme's sticky sidebars look as they do to a reader.
         height = page.evaluate("() => document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": 1280, "height": min(height, 32000)})
+        page.set_viewport_size({"width": 1280, "height": min(height, 60000)})
         page.screenshot(path=str(self.screenshots / f"{name}.png"))
         # The theme's dark mode, as a reader who picks it sees the page.
         page.evaluate("() => { document.documentElement.dataset.theme = 'dark';"
