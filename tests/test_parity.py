@@ -136,3 +136,17 @@ def test_usage_errors(capsys):
     assert entry([]) == 2
     assert entry(["frobnicate"]) == 2
     assert entry(["--help"]) == 0
+
+
+def test_an_unexpected_native_exception_fails_the_case(monkeypatch):
+    import torch
+
+    def refuses(*args, **kwargs):
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(torch.nn.functional, "hinge_embedding_loss", refuses)
+    monkeypatch.setattr(parity, "_seed_examples", lambda device, paddle: {})
+    report = parity.run("cpu")
+    hinge = [c for c in report["cases"] if c["loss"] == "hinge"]
+    assert all(c["native_errors"]["torch"] == "RuntimeError: no" for c in hinge)
+    assert not any(c["ok"] for c in hinge if not c["expected_native_failure"])
