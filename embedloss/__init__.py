@@ -2,7 +2,8 @@
 
 ``import embedloss`` imports neither torch nor paddle: a framework is imported when
 its tensors are passed in, or when ``embedloss.torch`` / ``embedloss.paddle`` (the
-module classes) is first used.
+module classes) is first used. ``embedloss.parity`` (also ``python -m embedloss parity``)
+compares embedloss and the native functions with ``embedloss.reference``.
 """
 from __future__ import annotations
 
