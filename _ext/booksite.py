@@ -60,10 +60,12 @@ def _use_local_mathjax(app, config):
 
 
 def _copy_mathjax(app, exc):
-    es5 = _mathjax_es5()
-    if exc is not None or app.builder.format != "html" or es5 is None:
+    if exc is not None or app.builder.format != "html":
         return
-    dest = Path(app.outdir) / "_static" / "mathjax"
+    es5, dest = _mathjax_es5(), Path(app.outdir) / "_static" / "mathjax"
+    if es5 is None:
+        shutil.rmtree(dest, ignore_errors=True)  # no stale copy that the pages do not use
+        return
     if (dest / MATHJAX_ENTRY).is_file() and (dest / MATHJAX_ENTRY).stat().st_size == (es5 / MATHJAX_ENTRY).stat().st_size:
         return
     shutil.rmtree(dest, ignore_errors=True)

@@ -77,9 +77,16 @@ MACHINE_PATH = re.compile(r"(?:/(?:tmp|root|home|work|Users)/[\w.-]+|site-packag
 _LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 
 
-def serves_mathjax(html_dir):
-    """Whether the built site serves MathJax itself (see _ext/booksite.py)."""
-    return (Path(html_dir) / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
+def serves_mathjax(html_dir, pages):
+    """Whether the built site serves MathJax itself (see _ext/booksite.py): the bundle is
+    there, and the pages that load MathJax load it from the site, not from a CDN."""
+    html_dir = Path(html_dir)
+    if not (html_dir / "_static" / "mathjax" / "tex-mml-chtml.js").is_file():
+        return False
+    scripts = [src for page in pages if (html_dir / page).is_file()
+               for src in re.findall(r'<script[^>]*src="([^"]*tex-mml-chtml\.js[^"]*)"',
+                                     (html_dir / page).read_text(encoding="utf-8"))]
+    return bool(scripts) and not any("://" in src for src in scripts)
 
 
 def _browser_own(url):

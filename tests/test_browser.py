@@ -63,7 +63,7 @@ MATHJAX_HINT = ("the built site does not serve MathJax itself, so no formula can
 def local_mathjax(site):
     """Whether formulas can be checked. Under CI they must be; elsewhere the math checks
     are left out, with a warning, on a site built without the MathJax package."""
-    if serves_mathjax(HTML):
+    if serves_mathjax(HTML, PAGES):
         return True
     if IN_CI:
         pytest.fail(MATHJAX_HINT)
