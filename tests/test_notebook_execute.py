@@ -1,0 +1,35 @@
+"""`python -m embedloss.notebook execute` (behind `make notebooks`): it stores the outputs
+and records, in the notebook's metadata, what the book's reproducibility page shows."""
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+import nbformat
+
+from embedloss.notebook import execute
+
+
+def test_execute_stores_outputs_and_records_versions_and_time(tmp_path):
+    path = tmp_path / "tiny.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nbformat.write(nb, path)
+
+    execute([str(path)])
+
+    done = nbformat.read(path, as_version=4)
+    cell = done.cells[0]
+    assert cell.execution_count == 1
+    assert cell.outputs[0]["text"] == "42\n"
+    recorded = done.metadata["embedloss"]
+    assert recorded["execution"]["seconds"] >= 0
+    assert recorded["versions"]["python"] == platform.python_version()
+    for name in ("torch", "paddlepaddle", "numpy", "jupyter-book"):
+        assert recorded["versions"][name] == _installed(name), name
+
+
+def _installed(name):
+    try:
+        return version(name)
+    except PackageNotFoundError:  # e.g. no Paddle on a GPU machine
+        return None
