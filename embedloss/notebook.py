@@ -23,7 +23,9 @@ def setup(*, threads=1):
       root logger and its C++ log lines, none of which belong in a stored output;
     - limits PyTorch and Paddle to ``threads`` CPU threads, because a float32 sum can
       round differently when a different number of threads splits it;
-    - makes matplotlib draw inline with the book's figure size.
+    - makes matplotlib draw inline with the book's figure size;
+    - shows an exception as its type and message only (``%xmode Minimal``): a full
+      traceback names files by their absolute path on the machine that ran it.
     """
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     if importlib.util.find_spec("paddle") is not None:
@@ -38,6 +40,10 @@ def setup(*, threads=1):
         # An opaque white figure reads as a card on the site's dark theme too.
         mpl.rcParams.update({"figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 100,
                              "figure.facecolor": "white", "savefig.facecolor": "white"})
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None:
+        shell.run_line_magic("xmode", "Minimal")
 
 
 # Recorded in each notebook's metadata by `execute`; the book's reproducibility page reads them.

@@ -53,7 +53,7 @@ def test_notebook_is_stored_executed_and_clean(path):
             assert not (out["output_type"] == "stream" and out["name"] == "stderr"), \
                 f"{where}: stderr in the stored output: {''.join(out['text'])[:200]!r}"
             text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", "")) \
-                + json.dumps(out.get("evalue", ""))
+                + json.dumps(out.get("evalue", "")) + json.dumps(out.get("traceback", []))
             match = MACHINE_PATHS.search(text)
             assert not match, f"{where}: output shows a machine path ({match.group(0)}...)"
 
