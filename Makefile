@@ -15,7 +15,7 @@ help:
 	@echo "make bench      speed of embedloss against native PyTorch (prints ratios)"
 
 # The venv is rebuilt from scratch whenever requirements.txt changes.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --requirement requirements.txt
