@@ -114,7 +114,19 @@ class NumpyBackend:
         return "cpu"
 
 
-class TorchBackend:
+class _TensorBackend:
+    """Reductions as the tensor frameworks' own losses do them (``.mean()``, ``.sum()``)."""
+
+    @staticmethod
+    def reduce(loss, reduction):
+        if reduction == "mean":
+            return loss.mean()
+        if reduction == "sum":
+            return loss.sum()
+        return loss
+
+
+class TorchBackend(_TensorBackend):
     name = "torch"
 
     @staticmethod
@@ -161,14 +173,6 @@ class TorchBackend:
             return s.masked_fill(s == 0, 1)
 
     @staticmethod
-    def reduce(loss, reduction):
-        if reduction == "mean":
-            return loss.mean()
-        if reduction == "sum":
-            return loss.sum()
-        return loss
-
-    @staticmethod
     def only_plus_minus_one(x):
         """True when every value is exactly 1 or -1 (one reduction: this runs on every call)."""
         if x.numel() == 0:
@@ -185,7 +189,7 @@ class TorchBackend:
         return x.device
 
 
-class PaddleBackend:
+class PaddleBackend(_TensorBackend):
     name = "paddle"
 
     @staticmethod
@@ -231,14 +235,6 @@ class PaddleBackend:
         s = x.detach().abs().max(axis=-1, keepdim=True)
         # not `s == 0`: Paddle's float == is |a - b| < 1e-15, true for a row of 1e-30s
         return paddle.where(s > 0, s, paddle.ones_like(s))
-
-    @staticmethod
-    def reduce(loss, reduction):
-        if reduction == "mean":
-            return loss.mean()
-        if reduction == "sum":
-            return loss.sum()
-        return loss
 
     @staticmethod
     def only_plus_minus_one(x):

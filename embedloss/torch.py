@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import torch
 
-from . import _validation as v
-from ._cosine import cosine_embedding_loss
-from ._hinge import hinge_embedding_loss
+from ._modules import CosineOptions, HingeOptions
 
 __all__ = ["CosineEmbeddingLoss", "HingeEmbeddingLoss"]
 
 
-class CosineEmbeddingLoss(torch.nn.Module):
+class CosineEmbeddingLoss(CosineOptions, torch.nn.Module):
     """Module form of :func:`embedloss.cosine_embedding_loss`; options are checked here, once.
 
     Example:
@@ -21,22 +19,11 @@ class CosineEmbeddingLoss(torch.nn.Module):
     """
 
     def __init__(self, margin=0.0, reduction="mean", eps=1e-12, stable=False):
-        super().__init__()
-        name = type(self).__name__
-        v.check_margin(name, margin, low=-1.0, high=1.0)
-        v.check_reduction(name, reduction)
-        v.check_eps(name, eps)
-        self.margin, self.reduction, self.eps, self.stable = margin, reduction, eps, stable
-
-    def forward(self, x1, x2, target):
-        return cosine_embedding_loss(x1, x2, target, margin=self.margin, reduction=self.reduction,
-                                     eps=self.eps, stable=self.stable)
-
-    def extra_repr(self):
-        return f"margin={self.margin}, reduction={self.reduction!r}, eps={self.eps:g}, stable={self.stable}"
+        torch.nn.Module.__init__(self)
+        self._set_options(margin, reduction, eps, stable)
 
 
-class HingeEmbeddingLoss(torch.nn.Module):
+class HingeEmbeddingLoss(HingeOptions, torch.nn.Module):
     """Module form of :func:`embedloss.hinge_embedding_loss`; options are checked here, once.
 
     Example:
@@ -47,14 +34,5 @@ class HingeEmbeddingLoss(torch.nn.Module):
     """
 
     def __init__(self, margin=1.0, reduction="mean"):
-        super().__init__()
-        name = type(self).__name__
-        v.check_margin(name, margin)
-        v.check_reduction(name, reduction)
-        self.margin, self.reduction = margin, reduction
-
-    def forward(self, input, target):
-        return hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
-
-    def extra_repr(self):
-        return f"margin={self.margin}, reduction={self.reduction!r}"
+        torch.nn.Module.__init__(self)
+        self._set_options(margin, reduction)
