@@ -1,6 +1,6 @@
 """Sphinx extension for this book's site (loaded through `_config.yml`, `local_extensions`).
 
-Four things, each small:
+Five things, each small:
 
 - MathJax served from the site itself. Sphinx loads MathJax 3 from a CDN by default;
   with no network (CI, a reader offline) every formula stays raw TeX.
@@ -12,6 +12,7 @@ Four things, each small:
   the launch, edit and issue buttons are not mistaken for a real home.
 - Each page's inline scripts once: Sphinx 7.4 repeats sphinx-thebe's `const`
   declarations, a JavaScript error in every page's console.
+- "Bases:" in the API reference without embedloss's private mixins.
 - The directive ``{notebook-provenance}``: a table, read at build time from each
   notebook's metadata (written by ``python -m embedloss.notebook execute``), of the
   versions and execution time that produced its stored outputs.
@@ -204,10 +205,20 @@ class NotebookProvenance(SphinxDirective):
         return [n for n in names if n in self.env.found_docs]
 
 
+# --- API reference ------------------------------------------------------------------------
+
+def _public_bases(app, name, obj, options, bases):
+    """"Bases:" lists public classes only (`torch.nn.Module`, `paddle.nn.Layer`): a mixin
+    from a private module of embedloss is a detail of the code, with no page to link to."""
+    bases[:] = [b for b in bases
+                if not any(part.startswith("_") for part in getattr(b, "__module__", "").split("."))]
+
+
 def setup(app):
     app.connect("config-inited", _use_local_mathjax)
     app.connect("config-inited", _theme_options)
     app.connect("html-page-context", _dedupe_scripts)
     app.connect("build-finished", _copy_mathjax)
     app.add_directive("notebook-provenance", NotebookProvenance)
+    app.connect("autodoc-process-bases", _public_bases)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
