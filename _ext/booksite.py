@@ -221,4 +221,5 @@ def setup(app):
     app.connect("build-finished", _copy_mathjax)
     app.add_directive("notebook-provenance", NotebookProvenance)
     app.connect("autodoc-process-bases", _public_bases)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    # Bump env_version when a change here alters what pages read: Sphinx then re-reads them all.
+    return {"version": "2", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
