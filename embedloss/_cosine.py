@@ -15,8 +15,8 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     .. math::
 
         \cos_i = \frac{x_{1,i} \cdot x_{2,i}}
-                      {\sqrt{(\lVert x_{1,i} \rVert^2 + \varepsilon)\,(\lVert x_{2,i} \rVert^2 + \varepsilon)}},
-        \qquad
+                      {\sqrt{(\lVert x_{1,i} \rVert^2 + \varepsilon)\,(\lVert x_{2,i} \rVert^2 + \varepsilon)}}
+
         \ell_i = \begin{cases} 1 - \cos_i & y_i = 1 \\
                                \max(0, \cos_i - \text{margin}) & y_i = -1 \end{cases}
 

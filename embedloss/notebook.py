@@ -43,7 +43,7 @@ def setup(*, threads=1):
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
     if shell is not None:
-        shell.run_line_magic("xmode", "Minimal")
+        shell.InteractiveTB.set_mode(mode="Minimal")  # as %xmode Minimal, without its printout
 
 
 # Recorded in each notebook's metadata by `execute`; the book's reproducibility page reads them.

@@ -38,8 +38,9 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     .. math::
 
         \ell_i = \begin{cases} 1 - \cos(a_i, b_i) & y_i = 1 \\
-                               \max(0, \cos(a_i, b_i) - \text{margin}) & y_i = -1 \end{cases},
-        \quad \cos(a, b) = \frac{a \cdot b}{\sqrt{(a \cdot a + \varepsilon)(b \cdot b + \varepsilon)}}
+                               \max(0, \cos(a_i, b_i) - \text{margin}) & y_i = -1 \end{cases}
+
+        \cos(a, b) = \frac{a \cdot b}{\sqrt{(a \cdot a + \varepsilon)(b \cdot b + \varepsilon)}}
 
     Args:
         x1, x2: ``(N, D)`` or ``(D,)``; target: ``(N,)`` or ``()``, values 1 or -1.
