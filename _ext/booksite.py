@@ -214,7 +214,13 @@ def _public_bases(app, name, obj, options, bases):
                 if not any(part.startswith("_") for part in getattr(b, "__module__", "").split("."))]
 
 
+def _add_static(app, config):
+    config.html_static_path.append(str(Path(__file__).parent / "static"))
+
+
 def setup(app):
+    app.connect("config-inited", _add_static)
+    app.add_css_file("booksite.css")
     app.connect("config-inited", _use_local_mathjax)
     app.connect("config-inited", _theme_options)
     app.connect("html-page-context", _dedupe_scripts)
@@ -222,4 +228,4 @@ def setup(app):
     app.add_directive("notebook-provenance", NotebookProvenance)
     app.connect("autodoc-process-bases", _public_bases)
     # Bump env_version when a change here alters what pages read: Sphinx then re-reads them all.
-    return {"version": "2", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "2", "env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}
