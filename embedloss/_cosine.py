@@ -52,7 +52,8 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
         >>> import embedloss
         >>> x1 = np.array([[1.0, 0.0], [1.0, 1.0]])
         >>> x2 = np.array([[1.0, 0.0], [1.0, 0.0]])
-        >>> embedloss.cosine_embedding_loss(x1, x2, np.array([1, -1]), reduction="none").round(4)
+        >>> y = np.array([1, -1])
+        >>> embedloss.cosine_embedding_loss(x1, x2, y, reduction="none").round(4)
         array([0.    , 0.7071])
     """
     xp = v.backend_of(NAME, x1=x1, x2=x2, target=target)

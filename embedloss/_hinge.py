@@ -43,7 +43,8 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
         >>> import numpy as np
         >>> import embedloss
         >>> x = np.array([0.3, 0.3, 1.5])
-        >>> embedloss.hinge_embedding_loss(x, np.array([1, -1, -1]), reduction="none")
+        >>> y = np.array([1, -1, -1])
+        >>> embedloss.hinge_embedding_loss(x, y, reduction="none")
         array([0.3, 0.7, 0. ])
     """
     xp = v.backend_of(NAME, input=input, target=target)

@@ -17,7 +17,8 @@ class CosineEmbeddingLoss(CosineOptions, paddle.nn.Layer):
     Example:
         >>> import paddle, embedloss.paddle
         >>> loss = embedloss.paddle.CosineEmbeddingLoss(margin=0.2, eps=1e-11)
-        >>> float(loss(paddle.ones([2, 3]), paddle.ones([2, 3]), paddle.to_tensor([1, 1])))
+        >>> x = paddle.ones([2, 3])
+        >>> float(loss(x, x, paddle.to_tensor([1, 1])))
         0.0
     """
 
@@ -32,7 +33,8 @@ class HingeEmbeddingLoss(HingeOptions, paddle.nn.Layer):
     Example:
         >>> import paddle, embedloss.paddle
         >>> loss = embedloss.paddle.HingeEmbeddingLoss(margin=1.0)
-        >>> float(loss(paddle.to_tensor([0.5, 0.5]), paddle.to_tensor([1, -1])))
+        >>> x, y = paddle.to_tensor([0.5, 0.5]), paddle.to_tensor([1, -1])
+        >>> float(loss(x, y))
         0.5
     """
 

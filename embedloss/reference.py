@@ -52,7 +52,9 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
 
     Example:
         >>> from embedloss import reference
-        >>> round(float(reference.cosine_embedding_loss([[1.0, 0.0]], [[1.0, 1.0]], [-1], margin=0.5)), 6)
+        >>> a, b = [[1.0, 0.0]], [[1.0, 1.0]]
+        >>> loss = reference.cosine_embedding_loss(a, b, [-1], margin=0.5)
+        >>> round(float(loss), 6)
         0.207107
     """
     name = "reference.cosine_embedding_loss"
@@ -81,7 +83,8 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
 
     Example:
         >>> from embedloss import reference
-        >>> reference.hinge_embedding_loss([0.3, 0.3, 1.5], [1, -1, -1], reduction="none")
+        >>> x, y = [0.3, 0.3, 1.5], [1, -1, -1]
+        >>> reference.hinge_embedding_loss(x, y, reduction="none")
         array([0.3, 0.7, 0. ])
     """
     name = "reference.hinge_embedding_loss"
