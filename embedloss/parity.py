@@ -126,17 +126,8 @@ def _paddle_or_none():
         return None
 
 
-def _to_numpy(value):
-    """float64 NumPy copy of a NumPy array, torch tensor or paddle tensor."""
-    if hasattr(value, "detach") and hasattr(value, "cpu") and not hasattr(value, "place"):
-        return value.detach().cpu().double().numpy()
-    if hasattr(value, "place"):  # paddle
-        return value.detach().astype("float64").numpy()
-    return np.asarray(value, dtype=np.float64)
-
-
 def _diff(value, expected):
-    got = _to_numpy(value)
+    got = reference.as_float64(value)
     if got.shape != expected.shape:
         return math.inf
     if got.size == 0:

@@ -14,9 +14,18 @@ from . import _validation as v
 from ._frameworks import NumpyBackend
 
 
-def _float64(x):
-    """A float64 NumPy copy of anything array-like: NumPy, a torch tensor (any device,
-    requiring grad or not, bfloat16 included) or a paddle tensor."""
+def as_float64(x):
+    """A float64 NumPy copy of anything array-like: a NumPy array or list, a torch tensor
+    (any device, requiring grad or not, bfloat16 included) or a paddle tensor. The
+    reference functions read their inputs through it; tests and the book compare
+    results with it.
+
+    Example:
+        >>> import torch
+        >>> from embedloss.reference import as_float64
+        >>> as_float64(torch.tensor([0.5, 1.0], requires_grad=True))
+        array([0.5, 1. ])
+    """
     if type(x).__module__.startswith("torch"):
         return x.detach().cpu().double().numpy()
     if type(x).__module__.startswith("paddle"):
@@ -58,7 +67,7 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
         0.207107
     """
     name = "reference.cosine_embedding_loss"
-    a, b, y = (_float64(t) for t in (x1, x2, target))
+    a, b, y = (as_float64(t) for t in (x1, x2, target))
     v.check_cosine_shapes(name, a, b, y)
     v.check_target(name, NumpyBackend, y)
     v.check_margin(name, margin, low=-1.0, high=1.0)
@@ -88,7 +97,7 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
         array([0.3, 0.7, 0. ])
     """
     name = "reference.hinge_embedding_loss"
-    x, y = _float64(input), _float64(target)
+    x, y = as_float64(input), as_float64(target)
     v.check_same_shape(name, x, y)
     v.check_target(name, NumpyBackend, y)
     v.check_margin(name, margin)

@@ -11,6 +11,8 @@ import os
 import numpy as np
 import pytest
 
+from embedloss.reference import as_float64 as numpy64  # noqa: F401 (re-exported to the tests)
+
 try:
     from hypothesis import HealthCheck, settings
 except ImportError:  # property tests skip themselves
@@ -99,15 +101,6 @@ class Framework:
         declares `constexpr float EPSILON = 1e-12`, a float32, which is
         9.99999996e-13 when added in float64 (it shows only next to zero rows)."""
         return 1e-11 if self.name == "paddle" else float(np.float32(1e-12))
-
-
-def numpy64(x):
-    """float64 NumPy copy of a NumPy array, torch tensor or paddle tensor (any dtype)."""
-    if type(x).__module__.startswith("torch"):
-        return x.detach().cpu().double().numpy()
-    if hasattr(x, "place"):
-        return x.detach().astype("float64").numpy()
-    return np.asarray(x, dtype=np.float64)
 
 
 @pytest.fixture(params=["numpy", "torch", "paddle"])
