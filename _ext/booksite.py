@@ -197,12 +197,9 @@ class NotebookProvenance(SphinxDirective):
         """The pages of `_toc.yml`, in its order."""
         toc = Path(self.env.srcdir) / "_toc.yml"
         self.env.note_dependency(str(toc))
-        names = []
-        for line in toc.read_text(encoding="utf-8").splitlines():
-            key, _, value = line.strip().lstrip("- ").partition(":")
-            if key in ("root", "file") and value.strip():
-                names.append(value.strip())
-        return [n for n in names if n in self.env.found_docs]
+        from embedloss.notebook import toc_entries
+
+        return [n for n in toc_entries(self.env.srcdir) if n in self.env.found_docs]
 
 
 # --- API reference ------------------------------------------------------------------------

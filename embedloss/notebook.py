@@ -46,6 +46,20 @@ def setup(*, threads=1):
         shell.InteractiveTB.set_mode(mode="Minimal")  # as %xmode Minimal, without its printout
 
 
+def toc_entries(root="."):
+    """The pages of the book's ``_toc.yml`` in its order, as written there (``book/intro``,
+    ``book/quickstart``, ...): every ``root:`` and ``file:`` entry. The harness tests,
+    the browser test and the book's reproducibility page all read the toc through this."""
+    from pathlib import Path
+
+    entries = []
+    for line in (Path(root) / "_toc.yml").read_text(encoding="utf-8").splitlines():
+        key, _, value = line.strip().lstrip("- ").partition(":")
+        if key in ("root", "file") and value.strip():
+            entries.append(value.strip())
+    return entries
+
+
 # Recorded in each notebook's metadata by `execute`; the book's reproducibility page reads them.
 _RECORDED_VERSIONS = ("torch", "paddlepaddle", "numpy", "jupyter-book")
 

@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
+from embedloss import notebook
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -116,12 +118,7 @@ def serve(directory):
 
 def toc_pages(root):
     """The HTML pages of `_toc.yml`, in its order, relative to the site: book/intro.html, ..."""
-    pages = []
-    for line in (Path(root) / "_toc.yml").read_text(encoding="utf-8").splitlines():
-        key, _, value = line.strip().lstrip("- ").partition(":")
-        if key in ("root", "file") and value.strip():
-            pages.append(value.strip() + ".html")
-    return pages
+    return [entry + ".html" for entry in notebook.toc_entries(root)]
 
 
 class _Ids(HTMLParser):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from embedloss import notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 MACHINE_PATHS = re.compile(r"(/tmp/|/root/|/home/|/work/|/Users/|site-packages|/usr/lib/python|/opt/|[A-Z]:\\)")
@@ -17,8 +19,7 @@ RAISES = {"raises-exception", "nbval-raises-exception"}
 
 
 def toc_entries():
-    text = (ROOT / "_toc.yml").read_text()
-    return [ROOT / m for m in re.findall(r"^\s*(?:-\s*file|root):\s*(\S+)\s*$", text, re.M)]
+    return [ROOT / entry for entry in notebook.toc_entries(ROOT)]
 
 
 def toc_notebooks():
