@@ -15,6 +15,8 @@ from embedloss import notebook
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 MACHINE_PATHS = re.compile(r"(/tmp/|/root/|/home/|/work/|/Users/|site-packages|/usr/lib/python|/opt/|[A-Z]:\\)")
+# A version with its build tag (2.13.0+cpu, 2.11.0+cu130): a reader's build differs.
+BUILD_TAG = re.compile(r"\b\d+\.\d+(?:\.\d+)?\+(?:cpu|cu\d+|rocm[\d.]+|xpu)\b")
 RAISES = {"raises-exception", "nbval-raises-exception"}
 
 
@@ -57,6 +59,28 @@ def test_notebook_is_stored_executed_and_clean(path):
                 + json.dumps(out.get("evalue", "")) + json.dumps(out.get("traceback", []))
             match = MACHINE_PATHS.search(text)
             assert not match, f"{where}: output shows a machine path ({match.group(0)}...)"
+            match = BUILD_TAG.search(text)
+            assert not match, f"{where}: output shows a build tag ({match.group(0)}): print the public version"
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)
+def test_every_cell_whose_output_nbval_ignores_asserts(path):
+    silent = [f"Cell {n}: {first}" for n, first, asserts in notebook.ignored_cells(path) if not asserts]
+    assert not silent, (f"{path.name}: nbval ignores these cells' outputs and they assert nothing, so "
+                        f"nothing checks them: {silent}")
+
+
+def test_ignored_cells_are_found_and_judged(tmp_path):
+    import nbformat
+
+    cells = [nbformat.v4.new_code_cell("print(1)"),
+             nbformat.v4.new_code_cell("x = 2\nprint(x)", metadata={"tags": ["nbval-ignore-output"]}),
+             nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\n%time y = 3\nassert y == 3"),
+             nbformat.v4.new_code_cell("np.testing.assert_allclose(1, 1)", metadata={"tags": ["nbval-skip"]})]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    assert notebook.ignored_cells(path) == [(1, "x = 2", False), (2, "# NBVAL_IGNORE_OUTPUT", True),
+                                            (3, "np.testing.assert_allclose(1, 1)", True)]
 
 
 def sanitize_rules():

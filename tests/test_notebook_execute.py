@@ -2,12 +2,14 @@
 and records, in the notebook's metadata, what the book's reproducibility page shows."""
 from __future__ import annotations
 
+import os
 import platform
+import re
 from importlib.metadata import PackageNotFoundError, version
 
 import nbformat
 
-from embedloss.notebook import execute
+from embedloss.notebook import cpu_model, execute, print_versions
 
 
 def test_execute_stores_outputs_and_records_versions_and_time(tmp_path):
@@ -26,6 +28,24 @@ def test_execute_stores_outputs_and_records_versions_and_time(tmp_path):
     assert recorded["versions"]["python"] == platform.python_version()
     for name in ("torch", "paddlepaddle", "numpy", "jupyter-book"):
         assert recorded["versions"][name] == _installed(name), name
+    machine = recorded["machine"]
+    assert machine["cpu"] == cpu_model() and machine["arch"] == platform.machine()
+    assert machine["threads"] == 1  # what setup() pins
+    assert machine["cores"] == os.cpu_count()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", machine["date"])
+    assert machine["commit"] is None or re.match(r"[0-9a-f]{12}\b", machine["commit"])
+    if _installed("torch"):
+        import torch
+
+        assert machine["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+
+
+def test_public_versions_drop_the_build_tag(capsys):
+    print_versions()
+    printed = capsys.readouterr().out
+    assert "+" not in printed
+    if _installed("torch"):
+        assert f"torch  {_installed('torch').split('+')[0]}\n" in printed
 
 
 def _installed(name):
