@@ -42,6 +42,7 @@ import numpy as np
 
 from . import reference
 from ._frameworks import import_paddle
+from .notebook import cpu_model
 
 TORCH_EPS = 1e-12
 PADDLE_EPS = 1e-11
@@ -344,6 +345,8 @@ def _environment(device, paddle):
         "torch": torch.__version__,
         "paddle": getattr(paddle, "__version__", None) if paddle is not None else None,
         "device": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
+        "cpu": cpu_model(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "cuda": torch.version.cuda,
         "driver": _driver_version(),
     }
@@ -448,6 +451,7 @@ def main(argv=None):
     print(format_table(report))
     if args.json:  # a recorded run says when it ran (run() itself stays free of dates)
         report["environment"]["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        report["command"] = " ".join(["python -m embedloss parity", *(argv if argv is not None else sys.argv[2:])])
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=1)
             fh.write("\n")

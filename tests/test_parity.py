@@ -3,6 +3,7 @@ broken implementation makes it exit 1; documented native failures do not."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -28,7 +29,8 @@ def test_cli_exits_0_and_writes_json(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.rstrip().endswith("all ok")
     data = json.loads(path.read_text())
-    assert set(data) == {"environment", "cases", "seed_examples"}
+    assert set(data) == {"environment", "cases", "seed_examples", "command"}
+    assert data["command"] == f"python -m embedloss parity --json {path}"
     assert data["environment"]["device"] == "cpu"
     assert len(data["environment"]["date"]) == 10  # YYYY-MM-DD, in the file only
 
@@ -150,3 +152,30 @@ def test_an_unexpected_native_exception_fails_the_case(monkeypatch):
     hinge = [c for c in report["cases"] if c["loss"] == "hinge"]
     assert all(c["native_errors"]["torch"] == "RuntimeError: no" for c in hinge)
     assert not any(c["ok"] for c in hinge if not c["expected_native_failure"])
+
+
+RECORD = Path(__file__).resolve().parents[1] / "book" / "data" / "cpu_parity.json"
+
+
+def test_the_recorded_cpu_run_agrees_with_a_fresh_run(report):
+    """book/data/cpu_parity.json (rendered by the frameworks chapter) is a record of one
+    CPU. On this machine a fresh run must list the same cases and agree with it within
+    each case's tolerance (last bits may differ: another CPU sums in another order)."""
+    recorded = json.loads(RECORD.read_text())
+    assert recorded["command"] == "python -m embedloss parity --json book/data/cpu_parity.json"
+    assert recorded["environment"]["cpu"] and recorded["environment"]["date"]
+    key = ("case", "loss", "dtype", "reduction", "margin", "stable")
+    assert [[c[k] for k in key] for c in recorded["cases"]] == [[c[k] for k in key] for c in report["cases"]]
+    assert parity.all_ok(recorded)
+    for old, new in zip(recorded["cases"], report["cases"]):
+        for who, then in old["max_abs_diff"].items():
+            now = new["max_abs_diff"][who]
+            if then is None or now is None or np.isnan(then) or np.isnan(now):
+                assert (then is None) == (now is None) and np.isnan(then or 0) == np.isnan(now or 0), (old, who)
+            elif not old["expected_native_failure"] or who == "embedloss":
+                assert abs(then - now) <= old["tolerance"], (old["case"], who, then, now)
+    for name, old in recorded["seed_examples"].items():
+        new = report["seed_examples"][name]
+        for who in ("torch", "embedloss", "paddle"):
+            if isinstance(old[who], float) and new[who] is not None:
+                assert abs(old[who] - new[who]) <= np.spacing(np.float32(old["published"])), (name, who)
