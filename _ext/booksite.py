@@ -140,10 +140,15 @@ class NotebookProvenance(SphinxDirective):
     ``:table: times`` (default): one row per notebook, the seconds its execution took.
     ``:table: versions``: one row per package, its version, and which notebooks ran
     with it ("all" when they agree, as they should).
+    ``:table: machine``: one row per notebook, the machine that executed it: CPU, the
+    vector ISA torch dispatched to, threads, date and git commit.
+    ``:table: verified``: the CPUs on which ``make test`` re-runs every notebook with
+    nbval: the machine's own, and the model it emulates (``EMULATED_CPU``).
     """
 
     has_content = False
-    option_spec = {"table": lambda arg: directives.choice(arg, ("times", "versions"))}
+    option_spec = {"table": lambda arg: directives.choice(arg, ("times", "versions", "machine",
+                                                                 "verified"))}
 
     def run(self):
         records = []  # (docname, filename, metadata) in toc order
@@ -156,7 +161,24 @@ class NotebookProvenance(SphinxDirective):
             records.append((docname, path.name, meta))
         if not records:
             return [nodes.paragraph(text="No notebook in the table of contents yet.")]
-        if self.options.get("table", "times") == "times":
+        kind = self.options.get("table", "times")
+        if kind == "verified":
+            from embedloss.notebook import EMULATED_CPU, EMULATOR
+
+            return [_table(["Pass of make test", "CPU", "How"], [
+                [_cell("1. native"), _cell("the CPU of the machine that runs it"),
+                 _cell("nbval in a kernel of the venv's Python")],
+                [_cell("2. emulated"), _cell(EMULATED_CPU, literal=True),
+                 _cell(f"nbval in a kernel started under {EMULATOR} -cpu {EMULATED_CPU}")]])]
+        if kind == "machine":
+            rows = []
+            for docname, name, meta in records:
+                m = meta.get("machine", {})
+                rows.append([self._link(docname, name), *(
+                    _cell(str(m.get(k)) if m.get(k) is not None else "not recorded")
+                    for k in ("cpu", "torch_cpu_capability", "threads", "date", "commit"))])
+            return [_table(["Notebook", "CPU", "torch ISA", "Threads", "Date", "Commit"], rows)]
+        if kind == "times":
             rows = []
             for docname, name, meta in records:
                 seconds = meta.get("execution", {}).get("seconds")
@@ -225,4 +247,4 @@ def setup(app):
     app.add_directive("notebook-provenance", NotebookProvenance)
     app.connect("autodoc-process-bases", _public_bases)
     # Bump env_version when a change here alters what pages read: Sphinx then re-reads them all.
-    return {"version": "2", "env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "3", "env_version": 4, "parallel_read_safe": True, "parallel_write_safe": True}
