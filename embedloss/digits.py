@@ -333,7 +333,7 @@ def retrieval_metrics(emb, labels):
 
     Each row of ``emb`` is a query; the references are all the other rows, ranked
     by cosine similarity (float64; ties broken by index). With ``R`` the number of
-    references of the query's class, following Musgrave et al. (2020), section 3.2:
+    references of the query's class, following Musgrave et al. (2020):
 
     - precision@1: 1 if the nearest reference has the query's label, else 0;
     - MAP@R: ``(1/R) * sum_{i=1..R} P(i)``, where ``P(i)`` is the precision among
