@@ -407,6 +407,9 @@ def _shard_pairs(a, p, n, lo, hi):
 
 
 def _rank_loss(loss_sum, count, kind, n_global, world):
+    """One rank's loss from the sum of its ``count`` per-pair losses: the shard's
+    mean, or ``world * sum / n_global``, whose average over the ranks is the global
+    mean (see :data:`RANK_LOSSES`)."""
     if kind == "mean":
         return loss_sum / count
     return loss_sum * world / n_global
