@@ -132,3 +132,70 @@ def test_parity_cli_on_cuda(gpu, tmp_path):
         for impl in ("embedloss", "torch")}
     assert all(r["ok"] for r in rows)
     assert all(c["max_abs_diff"]["paddle"] is None for c in data["cases"])  # Paddle runs on the CPU only
+
+
+# ---------------------------------------------------------------- issue 11: no host sync on CUDA
+
+def _cuda_batch(gpu, dtype="float32"):
+    x1, x2, y = cosine_batch(np.random.default_rng(5), 64, 32)
+    return [gpu.array(a, dtype) for a in (x1, x2, y)]
+
+
+def test_cuda_hot_path_has_no_host_sync(gpu):
+    """Under set_sync_debug_mode("error") any host sync raises: the default call, its
+    backward and the module classes run without one; validate='sync' does sync (so the
+    test can fail)."""
+    torch = gpu.mod
+    import embedloss.torch as et
+
+    x1, x2, y = _cuda_batch(gpu)
+    a = x1.clone().requires_grad_(True)
+    dist = (x1 - x2).norm(dim=1)
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        embedloss.cosine_embedding_loss(a, x2, y, margin=0.2).backward()
+        et.CosineEmbeddingLoss(margin=0.2)(x1, x2, y)
+        embedloss.hinge_embedding_loss(dist, y, margin=1.0)
+        et.HingeEmbeddingLoss()(dist, y)
+        with pytest.raises(RuntimeError, match="synchroniz"):
+            embedloss.cosine_embedding_loss(x1, x2, y, validate="sync")
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
+def test_cuda_sync_validation_names_the_values(gpu):
+    x1, x2, y = _cuda_batch(gpu)
+    y[3] = 0.5
+    with pytest.raises(ValueError, match=r"the values \{-1, 0.5, 1\}"):
+        embedloss.cosine_embedding_loss(x1, x2, y, validate="sync")
+
+
+def test_cuda_graph_capture_and_replay(gpu):
+    torch = gpu.mod
+    x1, x2, y = _cuda_batch(gpu)
+    expected = gpu.native("cosine")(x1, x2, y, margin=0.2)
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):  # warm-up on a side stream, as the CUDA-graph docs do
+        embedloss.cosine_embedding_loss(x1, x2, y, margin=0.2)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out = embedloss.cosine_embedding_loss(x1, x2, y, margin=0.2)
+    x1.mul_(2.0)  # the cosine does not change with scale: replay gives the same loss
+    graph.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(out, expected)
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_compile_on_cuda_equals_native(gpu, dynamic):
+    torch = gpu.mod
+    x1, x2, y = _cuda_batch(gpu)
+    compiled = torch.compile(lambda a, b, t: embedloss.cosine_embedding_loss(a, b, t, margin=0.2),
+                             fullgraph=True, dynamic=dynamic)
+    native = torch.compile(lambda a, b, t: gpu.native("cosine")(a, b, t, margin=0.2), fullgraph=True,
+                           dynamic=dynamic)
+    assert torch.equal(compiled(x1, x2, y), native(x1, x2, y))
+    torch.testing.assert_close(compiled(x1, x2, y), gpu.native("cosine")(x1, x2, y, margin=0.2))
