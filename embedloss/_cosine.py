@@ -92,6 +92,6 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
         if stable:
             x1, x2 = x1 / xp.row_scale(x1), x2 / xp.row_scale(x2)
         dot = (x1 * x2).sum(-1)
-        cos = dot / xp.sqrt(((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps))
+        cos = dot / xp.sqrt((xp.square(x1).sum(-1) + eps) * (xp.square(x2).sum(-1) + eps))
         loss = xp.reduce(xp.where(target == 1, 1 - cos, xp.clamp_min0(cos - margin)), reduction)
     return xp.cast(loss, out_dtype)

@@ -142,6 +142,10 @@ class NumpyBackend:
         return np.sqrt(x)
 
     @staticmethod
+    def square(x):
+        return np.square(x)
+
+    @staticmethod
     def row_scale(x):
         """max |x| over the last axis, 1 where that is 0 (a constant: no gradient)."""
         s = np.max(np.abs(x), axis=-1, keepdims=True)
@@ -246,6 +250,10 @@ class TorchBackend(_TensorBackend):
     @staticmethod
     def sqrt(x):
         return x.sqrt()
+
+    @staticmethod
+    def square(x):
+        return x.square()
 
     @staticmethod
     def row_scale(x):
@@ -381,6 +389,11 @@ class PaddleBackend(_TensorBackend):
     @staticmethod
     def sqrt(x):
         return sys.modules["paddle"].sqrt(x)
+
+    @staticmethod
+    def square(x):
+        """(not ``x * x``: its backward adds two gradients, an extra pass over the batch)"""
+        return sys.modules["paddle"].square(x)
 
     @staticmethod
     def row_scale(x):
