@@ -241,9 +241,9 @@ def _seed_examples(device, paddle):
 
     torch = _torch()
     F = torch.nn.functional
-    torch.manual_seed(20)
-    a, b = torch.randn(100, 128), torch.randn(100, 128)
-    y = 2 * torch.empty(100).random_(2) - 1
+    g = torch.Generator().manual_seed(20)  # the tutorial's torch.manual_seed(20), without touching the caller's RNG
+    a, b = torch.randn(100, 128, generator=g), torch.randn(100, 128, generator=g)
+    y = 2 * torch.empty(100).random_(2, generator=g) - 1
     x = 1 - torch.cosine_similarity(a, b)  # the hinge tutorial's distances, on the CPU
     page_x, page_y = torch.tensor(PADDLE_PAGE_INPUT), torch.tensor(PADDLE_PAGE_LABEL)
     use_paddle = paddle is not None and device == "cpu"

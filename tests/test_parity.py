@@ -150,3 +150,12 @@ def test_an_unexpected_native_exception_fails_the_case(monkeypatch):
     hinge = [c for c in report["cases"] if c["loss"] == "hinge"]
     assert all(c["native_errors"]["torch"] == "RuntimeError: no" for c in hinge)
     assert not any(c["ok"] for c in hinge if not c["expected_native_failure"])
+
+
+def test_seed_examples_leave_the_global_rng_alone():
+    import torch
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    examples = parity._seed_examples("cpu", None)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert examples["cosine_mean"]["torch"] == pytest.approx(parity.SEED_COSINE_PUBLISHED, abs=1e-6)
