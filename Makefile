@@ -10,7 +10,7 @@ NB     ?= $(shell sed -n 's/^ *- file: *\(book\/.*\)$$/\1/p' _toc.yml | while re
 
 help:
 	@echo "make book       build the HTML book into _build/html (strict: zero warnings)"
-	@echo "make test       unit tests, nbval over every notebook, browser test of the site"
+	@echo "make test       ruff, unit tests, nbval over every notebook, browser test of the site"
 	@echo "make notebooks  re-execute notebooks in a fresh kernel and store the outputs (NB=path to pick one)"
 	@echo "make bench      speed of embedloss against native PyTorch (prints ratios)"
 
@@ -35,10 +35,12 @@ book: $(STAMP)
 # tests run even when the strict build fails (it still writes the site), so one run
 # shows every failure; either failing fails `make test`.
 test: $(STAMP)
-	@$(MAKE) --no-print-directory book; book=$$?; \
+	@$(VENV)/bin/ruff check .; lint=$$?; \
+	$(MAKE) --no-print-directory book; book=$$?; \
 	$(PY) -m pytest -n auto --dist loadscope tests $(NB) $(NBVAL); tests=$$?; \
+	if [ $$lint -ne 0 ]; then echo "make test: ruff found problems (see above)"; fi; \
 	if [ $$book -ne 0 ]; then echo "make test: the strict book build failed (see above)"; fi; \
-	[ $$book -eq 0 ] && [ $$tests -eq 0 ]
+	[ $$lint -eq 0 ] && [ $$book -eq 0 ] && [ $$tests -eq 0 ]
 
 notebooks: $(STAMP)
 	$(PY) -m embedloss.notebook execute $(NB)

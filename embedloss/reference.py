@@ -11,8 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from ._frameworks import NumpyBackend
-from ._validation import (COSINE_MARGIN_RANGE, check_cosine_shapes, check_eps, check_margin,
-                          check_not_empty, check_reduction, check_same_shape, check_target)
+from ._validation import (
+    COSINE_MARGIN_RANGE,
+    check_cosine_shapes,
+    check_eps,
+    check_margin,
+    check_not_empty,
+    check_reduction,
+    check_same_shape,
+    check_target,
+)
 
 
 def as_float64(x):

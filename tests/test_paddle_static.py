@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import Framework, cosine_batch, hinge_batch
 
 import embedloss
-from conftest import Framework, cosine_batch, hinge_batch
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import cosine_batch, hinge_batch
 
 import embedloss
-from conftest import cosine_batch, hinge_batch
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -228,7 +228,8 @@ def test_validate_option_is_checked_and_shown():
         embedloss.cosine_embedding_loss(x1, x2, y, validate="never")
     with pytest.raises(ValueError, match=r"HingeEmbeddingLoss: `validate` must be"):
         et.HingeEmbeddingLoss(validate=True)
-    assert repr(et.CosineEmbeddingLoss()) == "CosineEmbeddingLoss(margin=0.0, reduction='mean', eps=1e-12, stable=False)"
+    assert repr(et.CosineEmbeddingLoss()) == ("CosineEmbeddingLoss(margin=0.0, reduction='mean', eps=1e-12, "
+                                              "stable=False)")
     assert repr(et.HingeEmbeddingLoss(validate="sync")) == "HingeEmbeddingLoss(margin=1.0, reduction='mean', " \
                                                              "validate='sync')"
 

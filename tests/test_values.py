@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import TOL, Framework, cosine_batch, hinge_batch, numpy64
 
 import embedloss
 from embedloss import reference
-from conftest import TOL, Framework, cosine_batch, hinge_batch, numpy64
 
 REDUCTIONS = ["none", "mean", "sum"]
 COSINE_MARGINS = [-1.0, -0.5, 0.0, 0.2, 0.5, 1.0]
