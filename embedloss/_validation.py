@@ -22,7 +22,7 @@ COSINE_MARGIN_RANGE = (-1.0, 1.0)
 
 def _fail(exc, caller, arg, expected, received, fix=""):
     message = f"{caller}: `{arg}` {expected}, but got {received}."
-    raise exc(f"{message} {fix}".rstrip())
+    raise exc(f"{message} {fix}" if fix else message)  # (no str methods: torch.compile traces this too)
 
 
 # ---------------------------------------------------------------- one call per loss

@@ -42,13 +42,13 @@ import numpy as np
 
 from . import reference
 from ._frameworks import import_paddle
+from ._validation import REDUCTIONS
 
 TORCH_EPS = 1e-12
 PADDLE_EPS = 1e-11
 TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
 MARGINS_COSINE = (-1.0, -0.5, 0.0, 0.5, 1.0)
 MARGINS_HINGE = (-1.0, 0.0, 0.5, 2.0)
-REDUCTIONS = ("none", "mean", "sum")
 N, D = 64, 32
 
 SEED_COSINE_PUBLISHED = 0.49418219923973083

@@ -10,12 +10,12 @@ import sys
 import numpy as np
 import pytest
 from conftest import TOL, Framework, cosine_batch, hinge_batch, numpy64
+from opinfo import GRAD_TOL, REDUCTIONS
 
 import embedloss
 from embedloss import reference
 
 pytestmark = pytest.mark.cuda
-REDUCTIONS = ["none", "mean", "sum"]
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_gradients_on_cuda_equal_native_and_cpu(gpu, dtype):
             fn = embedloss.cosine_embedding_loss if impl == "ours" else f.native("cosine")
             fn(a, b, f.array(y, dtype), margin=0.1).backward()
             grads[name, impl] = np.concatenate([f.grad(a), f.grad(b)])
-    tol = dict(rtol=1e-5, atol=1e-7) if dtype == "float32" else dict(rtol=1e-10, atol=1e-13)
+    tol = GRAD_TOL[dtype]
     np.testing.assert_allclose(grads["gpu", "ours"], grads["gpu", "native"], **tol)
     np.testing.assert_allclose(grads["gpu", "ours"], grads["cpu", "ours"], **tol)
 
@@ -89,9 +89,8 @@ def test_low_precision_on_cuda(gpu, dtype):
     a, b = gpu.leaf(x1, dtype), gpu.leaf(x2, dtype)
     out = embedloss.cosine_embedding_loss(a, b, gpu.array(y), reduction="none")
     assert gpu.dtype_name(out) == dtype and out.device.type == "cuda"
-    rtol = 1e-3 if dtype == "float16" else 8e-3
     expected = reference.cosine_embedding_loss(numpy64(a), numpy64(b), y, reduction="none")
-    np.testing.assert_allclose(numpy64(out), expected, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(numpy64(out), expected, **TOL[dtype])
     out.sum().backward()
     assert gpu.dtype_name(a.grad) == dtype and bool(a.grad.isfinite().all())
 

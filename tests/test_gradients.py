@@ -12,11 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import cosine_batch, hinge_batch
+from opinfo import GRAD_TOL, REDUCTIONS
 
 import embedloss
-
-REDUCTIONS = ["none", "mean", "sum"]
-GRAD_TOL = {"float64": dict(rtol=1e-10, atol=1e-13), "float32": dict(rtol=1e-5, atol=1e-7)}
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -15,12 +15,12 @@ from conftest import Framework, numpy64  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import array_shapes, arrays  # noqa: E402
+from opinfo import REDUCTIONS  # noqa: E402
 
 import embedloss  # noqa: E402
 from embedloss import reference  # noqa: E402
 
 BACKENDS = ["numpy", "torch", "paddle"]
-REDUCTIONS = ("none", "mean", "sum")
 # absolute tolerances for losses of size ~1 (cosines, and distances below 1e3 scaled down)
 ATOL = {"float32": 2e-5, "float64": 1e-11}
 ELEMENTS = st.floats(-1e3, 1e3, allow_nan=False, allow_subnormal=False)

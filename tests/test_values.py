@@ -6,14 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import TOL, Framework, cosine_batch, hinge_batch, numpy64
+from opinfo import COSINE_MARGINS, DTYPES, HINGE_MARGINS, REDUCTIONS
 
 import embedloss
 from embedloss import reference
-
-REDUCTIONS = ["none", "mean", "sum"]
-COSINE_MARGINS = [-1.0, -0.5, 0.0, 0.2, 0.5, 1.0]
-HINGE_MARGINS = [-1.0, 0.0, 0.5, 1.0, 2.0]
-DTYPES = ["float32", "float64"]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
