@@ -21,6 +21,32 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
 
     followed by the reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
 
+    Label values are checked wherever the native loss runs, in the way each place allows:
+
+    * eager NumPy, Paddle, and PyTorch on the CPU (or any device with
+      ``validate="sync"``): one read of the labels (one host sync); a bad label
+      raises ``ValueError`` listing the values found.
+    * ``torch.compile`` (``fullgraph=True``, dynamic shapes), ``torch.export``,
+      meta and FakeTensor inputs: ``torch._assert_async`` in the graph; a bad label
+      raises ``RuntimeError`` when the graph runs on the CPU.
+    * CUDA (``validate="auto"`` or ``"async"``): no host sync, and CUDA graphs
+      capture the check; a bad label fires a device-side assert, reported at the
+      next sync, after which the CUDA context is unusable (as with an out-of-range
+      class in ``cross_entropy``). ``validate="sync"`` gives the ``ValueError``
+      instead, for one sync per call.
+    * ``torch.func.vmap`` (also ``vmap(grad(...))``): a value can be neither read
+      nor asserted on; a sample with a bad label gets a NaN loss and NaN
+      gradients. ``grad`` and ``jacrev`` alone check as eager code does.
+    * ``paddle.jit.to_static``: in AST mode (``full_graph=True``) an ``Assert`` op
+      in the program prints the labels and raises ``ValueError`` when it runs; SOT
+      mode checks as eager code does.
+
+    Shapes, dtypes and options are checked in every mode, before any work (under
+    ``torch.compile(fullgraph=True)`` Dynamo reports such an error as
+    ``Unsupported: Observed exception`` carrying the message). In PyTorch the loss
+    itself is PyTorch's own op whenever the formula is the same (``eps=1e-12``, not
+    ``stable``), so values and gradients equal the native loss bit for bit.
+
     Args:
         x1, x2: arrays of shape ``(N, D)``, or ``(D,)`` for one pair; NumPy arrays,
             torch tensors or paddle tensors, floating, of one dtype and framework.
@@ -38,25 +64,6 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
         validate: how label values are checked where reading them costs a host
             sync: ``"auto"`` (default) reads them on the CPU and asserts on other
             devices, ``"sync"`` always reads them, ``"async"`` always asserts.
-
-    Label checks, by where the call runs:
-        * eager NumPy, Paddle, PyTorch on the CPU (and ``validate="sync"``): one host
-          sync; a bad label raises ``ValueError`` listing the values found.
-        * ``torch.compile`` (``fullgraph=True``, dynamic shapes), ``torch.export``,
-          meta and FakeTensor inputs: ``torch._assert_async`` in the graph; a bad
-          label raises ``RuntimeError`` when the graph runs on the CPU.
-        * CUDA (``validate="auto"`` or ``"async"``): no host sync (CUDA graphs
-          capture it); a bad label fires a device-side assert, which PyTorch reports
-          at the next sync and which leaves the CUDA context unusable, as an
-          out-of-range class in ``cross_entropy`` does. Use ``validate="sync"`` to
-          get the ``ValueError`` instead, at the cost of one sync per call.
-        * ``torch.func.vmap`` (and ``vmap(grad(...))``): values can neither be read
-          nor asserted on; a sample with a bad label gets a NaN loss (so a reduced
-          loss is NaN). ``grad`` and ``jacrev`` alone check as eager code does.
-        * ``paddle.jit.to_static``: the AST mode (``full_graph=True``) puts an
-          ``Assert`` op in the program, which raises when it runs; the SOT mode
-          checks as eager code does.
-        Shapes, dtypes and options are checked in every mode, before any work.
 
     Returns:
         The loss, of the inputs' framework, device and dtype. float16 and bfloat16

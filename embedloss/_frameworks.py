@@ -71,7 +71,8 @@ def _import_paddle_quietly():
     return paddle
 
 
-_registered = False
+_PACKAGE = __package__
+_registered = set()  # (a set, not a global flag: the AST converter may rewrite this function too)
 
 
 def register_with_paddle():
@@ -79,10 +80,10 @@ def register_with_paddle():
     ``paddle.jit.to_static``'s AST mode (``full_graph=True``), whose rewriting of loops
     over Python objects breaks (``'UndefinedVar' has no attribute 'owns'``). Every loss
     calls it first, so the mark is set before any of its helpers is reached."""
-    global _registered
-    if not _registered and sys.modules.get("paddle") is not None:
-        _registered = True
-        sys.modules["paddle"].jit.ignore_module([sys.modules[__package__]])
+    paddle = sys.modules.get("paddle")
+    if paddle is not None and not _registered:
+        _registered.add(True)
+        paddle.jit.ignore_module([sys.modules[_PACKAGE]])
 
 
 class NumpyBackend:

@@ -28,10 +28,10 @@ def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: Reduc
         margin: dissimilar pairs closer than ``margin`` are pushed apart. Finite.
         reduction: ``"none"`` (shape of ``input``), ``"mean"`` or ``"sum"`` (scalars).
         validate: ``"auto"`` (default), ``"sync"`` or ``"async"``: how label values
-            are checked, as in :func:`embedloss.cosine_embedding_loss`, whose
-            "Label checks" list every mode (eager, compiled and exported, CUDA,
-            ``vmap``, ``to_static``); they apply here unchanged. In PyTorch the
-            values come from PyTorch's own kernel.
+            are checked where reading them costs a host sync. Every mode (eager,
+            compiled and exported, CUDA, ``vmap``, ``to_static``) checks as listed
+            for :func:`embedloss.cosine_embedding_loss`. In PyTorch the loss is
+            PyTorch's own op (the same values for labels 1 and -1).
 
     Returns:
         The loss, of the input's framework, device and dtype. float16 and bfloat16

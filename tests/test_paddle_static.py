@@ -2,6 +2,9 @@
 runs, equals eager, and a bad label still raises (ValueError from the static Assert)."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from conftest import Framework, cosine_batch, hinge_batch
@@ -46,3 +49,49 @@ def test_to_static_equals_eager_and_raises_on_bad_labels(paddle, full_graph, los
     bad.reshape(-1)[1] = 0.5
     with pytest.raises(ValueError, match=r"AssertOp must be true|`target` must contain only 1 and -1"):
         static(*args[:-1], paddle.to_tensor(bad))
+
+
+def test_to_static_works_when_paddle_is_imported_after_embedloss(tmp_path):
+    """The AST mode needs embedloss marked 'run as is' before it converts a loss; the
+    loss marks it itself on its first call, so the import order does not matter."""
+    pytest.importorskip("paddle")
+    script = tmp_path / "order.py"  # a file: to_static reads the source of the function it converts
+    script.write_text(
+        "import numpy as np\n"
+        "import embedloss\n"
+        "import paddle\n"
+        "def f(x, t):\n"
+        "    return embedloss.hinge_embedding_loss(x, t, margin=0.5)\n"
+        "x = paddle.to_tensor(np.array([0.2, 0.9], 'float32'))\n"
+        "t = paddle.to_tensor(np.array([1.0, -1.0], 'float32'))\n"
+        "print(float(paddle.jit.to_static(f, full_graph=True)(x, t)))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.strip().splitlines()[-1]) == pytest.approx(0.1)
+
+
+def test_import_paddle_takes_back_only_its_own_handler():
+    """import_paddle removes the root handler Paddle adds and restores the level; a
+    handler another thread adds meanwhile stays, and the warnings filters are not swapped."""
+    pytest.importorskip("paddle")
+    code = (
+        "import logging, sys, threading, warnings\n"
+        "root = logging.getLogger()\n"
+        "mine = logging.NullHandler()\n"
+        "add = root.addHandler\n"
+        "def add_then_mine(handler):  # another thread adds its handler just after Paddle's\n"
+        "    add(handler)\n"
+        "    if handler is not mine:\n"
+        "        add(mine); warnings.filterwarnings('ignore', 'x-y-z')\n"
+        "root.addHandler = add_then_mine\n"
+        "from embedloss import _frameworks\n"
+        "threads = [threading.Thread(target=_frameworks.import_paddle) for _ in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "assert 'paddle' in sys.modules\n"
+        "assert root.handlers == [mine], root.handlers\n"
+        "assert root.level == logging.WARNING, root.level\n"
+        "assert any(f[1] is not None and f[1].pattern == 'x-y-z' for f in warnings.filters)\n"
+        "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
+    assert "No ccache found" not in done.stderr
