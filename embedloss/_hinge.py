@@ -1,5 +1,5 @@
 """HingeEmbeddingLoss, once, for NumPy arrays, torch tensors and paddle tensors."""
-from __future__ import annotations
+# (no `from __future__ import annotations`: the signature shows the Literal, not its name)
 
 from ._frameworks import register_with_paddle
 from ._validation import Reduction, Validate, check_hinge_arguments
