@@ -122,7 +122,7 @@ def check_target(caller, xp, target, validate="auto"):
     raises when it runs; inside ``torch.func.vmap`` the mask of bad labels is returned,
     for the loss to make those samples NaN. Returns None otherwise.
     """
-    if not xp.is_real_number(target) or xp.dtype_name(target) == "bool":
+    if not xp.is_integer_or_floating(target):
         _fail(TypeError, caller, "target", "must hold the numbers 1 and -1 (an integer or floating dtype)",
               f"dtype {xp.dtype_name(target)}", "Build it as `2 * labels - 1` from 0/1 labels.")
     how = xp.label_check(target, validate)
