@@ -12,7 +12,7 @@ help:
 	@echo "make book       build the HTML book into _build/html (strict: zero warnings)"
 	@echo "make test       ruff, unit tests, nbval over every notebook, browser test of the site"
 	@echo "make notebooks  re-execute notebooks in a fresh kernel and store the outputs (NB=path to pick one)"
-	@echo "make bench      speed of embedloss against native PyTorch (prints ratios)"
+	@echo "make bench      speed of embedloss against native PyTorch and Paddle (prints ratios)"
 
 # The venv is rebuilt from scratch whenever requirements.txt changes.
 $(STAMP): requirements.txt
