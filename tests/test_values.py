@@ -179,3 +179,39 @@ def test_module_classes_check_options_at_construction(name):
         mod.HingeEmbeddingLoss(reduction="avg")
     with pytest.raises(ValueError, match=r"CosineEmbeddingLoss: `eps` must be a finite number >= 0"):
         mod.CosineEmbeddingLoss(eps=-1.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_same_operations_give_the_native_bits(tensor_fw, dtype, reduction):
+    """Where embedloss runs the native operations (PyTorch: the native op itself; Paddle:
+    the same ops, given Paddle's eps), values and gradients equal native bit for bit."""
+    fw = tensor_fw
+    rng = np.random.default_rng(7)
+    x1, x2, y = cosine_batch(rng, 16, 8, avoid_margin=0.2, gap=1e-2)
+    eps = {"torch": 1e-12, "paddle": 1e-11}[fw.name]
+    results = []
+    for fn in (lambda a, b, t: embedloss.cosine_embedding_loss(a, b, t, margin=0.2, reduction=reduction, eps=eps),
+               lambda a, b, t: fw.native("cosine")(a, b, t, margin=0.2, reduction=reduction)):
+        a, b = fw.leaf(x1, dtype), fw.leaf(x2, dtype)
+        out = fn(a, b, fw.array(y, dtype))
+        fw.backward(out)
+        results.append([numpy64(out), fw.grad(a), fw.grad(b)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_hinge_gives_the_native_bits(tensor_fw, dtype, reduction):
+    fw = tensor_fw
+    x, y = hinge_batch(np.random.default_rng(8), (6, 5), avoid_margin=0.7, gap=1e-2)
+    results = []
+    for fn in (lambda v, t: embedloss.hinge_embedding_loss(v, t, margin=0.7, reduction=reduction),
+               lambda v, t: fw.native("hinge")(v, t, margin=0.7, reduction=reduction)):
+        v = fw.leaf(x, dtype)
+        out = fn(v, fw.array(y, dtype))
+        fw.backward(out)
+        results.append([numpy64(out), fw.grad(v)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
