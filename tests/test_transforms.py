@@ -12,6 +12,8 @@ import embedloss
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
+import embedloss.torch as et  # noqa: E402 (after the skip: it imports torch)
+
 BAD = "`target` must contain only 1 and -1, but got another value"
 
 
@@ -35,11 +37,11 @@ def _bad(target):
 VARIANTS = {
     "cosine function": (lambda: lambda a, b, t: embedloss.cosine_embedding_loss(a, b, t, margin=0.2),
                         lambda: lambda a, b, t: F.cosine_embedding_loss(a, b, t, margin=0.2), _cosine_args),
-    "cosine module": (lambda: __import__("embedloss.torch").torch.CosineEmbeddingLoss(margin=0.2),
+    "cosine module": (lambda: et.CosineEmbeddingLoss(margin=0.2),
                       lambda: torch.nn.CosineEmbeddingLoss(margin=0.2), _cosine_args),
     "hinge function": (lambda: lambda x, t: embedloss.hinge_embedding_loss(x, t, margin=0.5),
                        lambda: lambda x, t: F.hinge_embedding_loss(x, t, margin=0.5), _hinge_args),
-    "hinge module": (lambda: __import__("embedloss.torch").torch.HingeEmbeddingLoss(margin=0.5),
+    "hinge module": (lambda: et.HingeEmbeddingLoss(margin=0.5),
                      lambda: torch.nn.HingeEmbeddingLoss(margin=0.5), _hinge_args),
 }
 
@@ -222,8 +224,6 @@ def test_eager_cpu_costs_the_native_ops_plus_at_most_one_sync(variant):
 
 
 def test_validate_option_is_checked_and_shown():
-    import embedloss.torch as et
-
     x1, x2, y = _cosine_args()
     with pytest.raises(ValueError, match=r"`validate` must be 'auto', 'sync' or 'async', but got 'never'"):
         embedloss.cosine_embedding_loss(x1, x2, y, validate="never")
