@@ -44,8 +44,8 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
     Shapes, dtypes and options are checked in every mode, before any work (under
     ``torch.compile(fullgraph=True)`` Dynamo reports such an error as
     ``Unsupported: Observed exception`` carrying the message). In PyTorch the loss
-    itself is PyTorch's own op whenever the formula is the same (``eps=1e-12``, not
-    ``stable``), so values and gradients equal the native loss bit for bit.
+    itself is PyTorch's own op whenever the formula is the same (float32, ``eps=1e-12``,
+    not ``stable``), so values and gradients equal the native loss bit for bit.
 
     Args:
         x1, x2: arrays of shape ``(N, D)``, or ``(D,)`` for one pair; NumPy arrays,
@@ -54,10 +54,10 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
             integer or floating.
         margin: for ``y = -1``, cosines up to ``margin`` cost nothing. In ``[-1, 1]``.
         reduction: ``"none"`` (shape ``(N,)``), ``"mean"`` or ``"sum"`` (scalars).
-        eps: added to each squared norm. ``1e-12`` reproduces PyTorch (in torch it
-            runs PyTorch's own kernel, which adds it as a float32, 9.99999996e-13,
-            which shows only next to zero rows), ``1e-11`` Paddle (whose source
-            writes ``10e-12``).
+        eps: added to each squared norm. ``1e-12`` reproduces PyTorch (whose C++
+            adds it as a float32, 9.99999996e-13: float32 torch inputs run PyTorch's
+            own op; in float64 the difference shows only next to zero rows),
+            ``1e-11`` Paddle (whose source writes ``10e-12``).
         stable: divide each row by its largest magnitude first, so that the cosine
             does not depend on the rows' scale: no overflow for huge rows, no
             swamping by ``eps`` for tiny ones. A zero row still gives cosine 0.
@@ -92,7 +92,7 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
     (x1, x2), out_dtype = xp.upcast(x1, x2)
     if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples
         (x1, x2), target = xp.nan_for_bad_labels(bad_labels, target, x1, x2)
-    native = xp.native_cosine(eps, stable)
+    native = xp.native_cosine(eps, stable, x1.dtype)
     if native is not None:
         loss = native(x1, x2, target, margin, reduction)
     else:

@@ -120,7 +120,7 @@ class NumpyBackend:
         return x if dtype is None else x.astype(dtype, copy=False)
 
     @staticmethod
-    def native_cosine(eps, stable):
+    def native_cosine(eps, stable, dtype):
         """A function ``(x1, x2, target, margin, reduction)`` computing the loss in one
         call, or None: NumPy has no cosine embedding loss of its own."""
         return None
@@ -229,10 +229,13 @@ class TorchBackend(_TensorBackend):
         return x if dtype is None else x.to(dtype)
 
     @staticmethod
-    def native_cosine(eps, stable):
-        """PyTorch's own op computes exactly the formula with eps 1e-12 (added as a
-        float32) for labels 1 and -1, in one call."""
-        return None if stable or eps != 1e-12 else _torch_cosine
+    def native_cosine(eps, stable, dtype):
+        """PyTorch's own op computes exactly the formula for labels 1 and -1, in one
+        call, when eps is 1e-12 and the dtype float32: it adds its eps as a float32
+        (9.99999996e-13), which is what adding 1e-12 to a float32 tensor adds."""
+        if stable or eps != 1e-12 or dtype != sys.modules["torch"].float32:
+            return None
+        return _torch_cosine
 
     @staticmethod
     def native_hinge():
@@ -371,7 +374,7 @@ class PaddleBackend(_TensorBackend):
         return tuple(t.astype("float32") for t in tensors), dtype
 
     @staticmethod
-    def native_cosine(eps, stable):
+    def native_cosine(eps, stable, dtype):
         return None  # Paddle's own loss refuses float16 and unbatched pairs: use the formula
 
     @staticmethod

@@ -215,3 +215,15 @@ def test_hinge_gives_the_native_bits(tensor_fw, dtype, reduction):
         results.append([numpy64(out), fw.grad(v)])
     for ours, theirs in zip(*results):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_float64_adds_exactly_the_eps_it_is_given(torch_fw):
+    """PyTorch's own op adds its eps as a float32 (9.99999996e-13); in float64 embedloss
+    adds exactly 1e-12, so next to a zero row it agrees with the reference, not the op
+    (the case hypothesis once found: a row of 1.19e-7)."""
+    x1, x2, y = np.array([1.1920929e-07]), np.array([1.0]), np.asarray(1.0)
+    args = [torch_fw.array(a, "float64") for a in (x1, x2, y)]
+    ours = numpy64(embedloss.cosine_embedding_loss(*args, reduction="none"))
+    np.testing.assert_allclose(ours, reference.cosine_embedding_loss(x1, x2, y, reduction="none"), rtol=0, atol=1e-15)
+    native = numpy64(torch_fw.native("cosine")(*args, reduction="none"))
+    assert abs(ours - native) > 1e-10
