@@ -11,9 +11,9 @@ NB     ?= $(shell sed -n 's/^ *- file: *\(book\/.*\)$$/\1/p' _toc.yml | while re
 
 help:
 	@echo "make book       build the HTML book into _build/html (strict: zero warnings)"
-	@echo "make test       unit tests, nbval over every notebook (this CPU, then an emulated one), browser test"
+	@echo "make test       ruff, unit tests, nbval over every notebook (this CPU, then an emulated one), browser test"
 	@echo "make notebooks  re-execute notebooks in a fresh kernel and store the outputs (NB=path to pick one)"
-	@echo "make bench      speed of embedloss against native PyTorch (prints ratios)"
+	@echo "make bench      speed of embedloss against native PyTorch and Paddle (prints ratios)"
 
 # The venv is rebuilt from scratch whenever requirements.txt changes.
 $(STAMP): requirements.txt
@@ -32,22 +32,25 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "Open file://$(CURDIR)/_build/html/index.html"
 
-# The browser test (tests/test_browser.py) reads the built site: build it first. Then
+# ruff lints the code. The browser test (tests/test_browser.py) reads the built site:
+# build it first. Then
 # the unit tests and nbval on this CPU; the list of cells whose output nbval ignores
 # (each must assert); nbval again in kernels on an emulated CPU (QEMU, Haswell: AVX2
 # without AVX-512; skipped without qemu-user, except under CI=true). Every step runs
 # even when an earlier one fails, so one run shows every failure; any failing fails
 # `make test`.
 test: $(STAMP)
-	@$(MAKE) --no-print-directory book; book=$$?; \
+	@$(VENV)/bin/ruff check .; lint=$$?; \
+	$(MAKE) --no-print-directory book; book=$$?; \
 	$(PY) -m pytest -n auto --dist loadscope tests $(NB) $(NBVAL); tests=$$?; \
 	$(PY) -m embedloss.notebook ignored $(NB); ignored=$$?; \
 	$(PY) -m embedloss.notebook emulated -n auto --dist loadscope $(SANITIZE) $(NB); emulated=$$?; \
+	[ $$lint -eq 0 ] || echo "make test: ruff found problems (see above)"; \
 	[ $$book -eq 0 ] || echo "make test: the strict book build failed (see above)"; \
 	[ $$tests -eq 0 ] || echo "make test: unit tests or nbval on this CPU failed (see above)"; \
 	[ $$ignored -eq 0 ] || echo "make test: a cell whose output nbval ignores asserts nothing"; \
 	[ $$emulated -eq 0 ] || echo "make test: nbval on the emulated CPU failed (see above)"; \
-	[ $$book -eq 0 ] && [ $$tests -eq 0 ] && [ $$ignored -eq 0 ] && [ $$emulated -eq 0 ]
+	[ $$lint -eq 0 ] && [ $$book -eq 0 ] && [ $$tests -eq 0 ] && [ $$ignored -eq 0 ] && [ $$emulated -eq 0 ]
 
 notebooks: $(STAMP)
 	$(PY) -m embedloss.notebook execute $(NB)

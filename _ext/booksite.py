@@ -67,7 +67,8 @@ def _copy_mathjax(app, exc):
     if es5 is None:
         shutil.rmtree(dest, ignore_errors=True)  # no stale copy that the pages do not use
         return
-    if (dest / MATHJAX_ENTRY).is_file() and (dest / MATHJAX_ENTRY).stat().st_size == (es5 / MATHJAX_ENTRY).stat().st_size:
+    entry = dest / MATHJAX_ENTRY
+    if entry.is_file() and entry.stat().st_size == (es5 / MATHJAX_ENTRY).stat().st_size:
         return
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)

@@ -1,15 +1,14 @@
 """CosineEmbeddingLoss, once, for NumPy arrays, torch tensors and paddle tensors."""
-from __future__ import annotations
+# (no `from __future__ import annotations`: the signature shows the Literal, not its name)
 
-import math
-
-from . import _validation as v
-from ._frameworks import LOW_PRECISION
+from ._frameworks import register_with_paddle
+from ._validation import Reduction, Validate, check_cosine_arguments
 
 NAME = "cosine_embedding_loss"
 
 
-def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1e-12, stable=False):
+def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Reduction = "mean",
+                          eps: float = 1e-12, stable: bool = False, validate: Validate = "auto"):
     r"""Cosine embedding loss of pairs of rows, labelled similar (1) or dissimilar (-1).
 
     .. math::
@@ -22,6 +21,32 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
 
     followed by the reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
 
+    Label values are checked wherever the native loss runs, in the way each place allows:
+
+    * eager NumPy, Paddle, and PyTorch on the CPU (or any device with
+      ``validate="sync"``): one read of the labels (one host sync); a bad label
+      raises ``ValueError`` listing the values found.
+    * ``torch.compile`` (``fullgraph=True``, dynamic shapes), ``torch.export``,
+      meta and FakeTensor inputs: ``torch._assert_async`` in the graph; a bad label
+      raises ``RuntimeError`` when the graph runs on the CPU.
+    * CUDA (``validate="auto"`` or ``"async"``): no host sync, and CUDA graphs
+      capture the check; a bad label fires a device-side assert, reported at the
+      next sync, after which the CUDA context is unusable (as with an out-of-range
+      class in ``cross_entropy``). ``validate="sync"`` gives the ``ValueError``
+      instead, for one sync per call.
+    * ``torch.func.vmap`` (also ``vmap(grad(...))``): a value can be neither read
+      nor asserted on; a sample with a bad label gets a NaN loss and NaN
+      gradients. ``grad`` and ``jacrev`` alone check as eager code does.
+    * ``paddle.jit.to_static``: in AST mode (``full_graph=True``) an ``Assert`` op
+      in the program prints the labels and raises ``ValueError`` when it runs; SOT
+      mode checks as eager code does.
+
+    Shapes, dtypes and options are checked in every mode, before any work (under
+    ``torch.compile(fullgraph=True)`` Dynamo reports such an error as
+    ``Unsupported: Observed exception`` carrying the message). In PyTorch the loss
+    itself is PyTorch's own op whenever the formula is the same (float32, ``eps=1e-12``,
+    not ``stable``), so values and gradients equal the native loss bit for bit.
+
     Args:
         x1, x2: arrays of shape ``(N, D)``, or ``(D,)`` for one pair; NumPy arrays,
             torch tensors or paddle tensors, floating, of one dtype and framework.
@@ -30,22 +55,27 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
         margin: for ``y = -1``, cosines up to ``margin`` cost nothing. In ``[-1, 1]``.
         reduction: ``"none"`` (shape ``(N,)``), ``"mean"`` or ``"sum"`` (scalars).
         eps: added to each squared norm. ``1e-12`` reproduces PyTorch (whose C++
-            adds it as a float32, 9.99999996e-13, which shows only next to zero rows),
+            adds it as a float32, 9.99999996e-13: float32 torch inputs run PyTorch's
+            own op; in float64 the difference shows only next to zero rows),
             ``1e-11`` Paddle (whose source writes ``10e-12``).
         stable: divide each row by its largest magnitude first, so that the cosine
             does not depend on the rows' scale: no overflow for huge rows, no
             swamping by ``eps`` for tiny ones. A zero row still gives cosine 0.
+        validate: how label values are checked where reading them costs a host
+            sync: ``"auto"`` (default) reads them on the CPU and asserts on other
+            devices, ``"sync"`` always reads them, ``"async"`` always asserts.
 
     Returns:
         The loss, of the inputs' framework, device and dtype. float16 and bfloat16
-        are computed in float32.
+        are computed in float32 (and, under ``torch.autocast``, returned in float32,
+        as PyTorch's own loss does).
 
     Raises:
         TypeError: inputs that are not floating arrays of one framework and dtype.
         ValueError: a target value other than 1 or -1, mismatched or wrong-rank
             shapes (a target of shape ``(N, 1)`` included), a margin outside
-            ``[-1, 1]`` or not finite, an unknown reduction, or ``"mean"`` of an
-            empty batch.
+            ``[-1, 1]`` or not finite, an unknown reduction or validate, or
+            ``"mean"`` of an empty batch.
 
     Example:
         >>> import numpy as np
@@ -56,23 +86,19 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
         >>> embedloss.cosine_embedding_loss(x1, x2, y, reduction="none").round(4)
         array([0.    , 0.7071])
     """
-    xp = v.backend_of(NAME, x1=x1, x2=x2, target=target)
-    v.check_floating(NAME, xp, x1=x1, x2=x2)
-    v.check_cosine_shapes(NAME, x1, x2, target)
-    v.check_target(NAME, xp, target)
-    v.check_margin(NAME, margin, low=-1.0, high=1.0)
-    v.check_reduction(NAME, reduction)
-    v.check_eps(NAME, eps)
-    v.check_not_empty(NAME, math.prod(target.shape), reduction)
-
-    margin, eps, dtype = float(margin), float(eps), x1.dtype
-    low = xp.dtype_name(x1) in LOW_PRECISION
-    if low:
-        x1, x2 = xp.cast(x1, xp.float32_of(x1)), xp.cast(x2, xp.float32_of(x2))
-    if stable:
-        x1, x2 = x1 / xp.row_scale(x1), x2 / xp.row_scale(x2)
-    dot = (x1 * x2).sum(-1)
-    cos = dot / xp.sqrt(((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps))
-    loss = xp.where(target == 1, 1 - cos, xp.clamp_min0(cos - margin))
-    loss = xp.reduce(loss, reduction)
-    return xp.cast(loss, dtype) if low else loss
+    register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
+    xp, bad_labels = check_cosine_arguments(NAME, x1, x2, target, margin, reduction, eps, validate)
+    margin, eps = float(margin), float(eps)
+    (x1, x2), out_dtype = xp.upcast(x1, x2)
+    if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples
+        (x1, x2), target = xp.nan_for_bad_labels(bad_labels, target, x1, x2)
+    native = xp.native_cosine(eps, stable, x1.dtype)
+    if native is not None:
+        loss = native(x1, x2, target, margin, reduction)
+    else:
+        if stable:
+            x1, x2 = x1 / xp.row_scale(x1), x2 / xp.row_scale(x2)
+        dot = (x1 * x2).sum(-1)
+        cos = dot / xp.sqrt((xp.square(x1).sum(-1) + eps) * (xp.square(x2).sum(-1) + eps))
+        loss = xp.reduce(xp.where(target == 1, 1 - cos, xp.clamp_min0(cos - margin)), reduction)
+    return xp.cast(loss, out_dtype)

@@ -1,15 +1,14 @@
 """HingeEmbeddingLoss, once, for NumPy arrays, torch tensors and paddle tensors."""
-from __future__ import annotations
+# (no `from __future__ import annotations`: the signature shows the Literal, not its name)
 
-import math
-
-from . import _validation as v
-from ._frameworks import LOW_PRECISION
+from ._frameworks import register_with_paddle
+from ._validation import Reduction, Validate, check_hinge_arguments
 
 NAME = "hinge_embedding_loss"
 
 
-def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
+def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: Reduction = "mean",
+                         validate: Validate = "auto"):
     r"""Hinge embedding loss of distances, labelled similar (1) or dissimilar (-1).
 
     .. math::
@@ -28,16 +27,22 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
             value 1 or -1; integer or floating.
         margin: dissimilar pairs closer than ``margin`` are pushed apart. Finite.
         reduction: ``"none"`` (shape of ``input``), ``"mean"`` or ``"sum"`` (scalars).
+        validate: ``"auto"`` (default), ``"sync"`` or ``"async"``: how label values
+            are checked where reading them costs a host sync. Every mode (eager,
+            compiled and exported, CUDA, ``vmap``, ``to_static``) checks as listed
+            for :func:`embedloss.cosine_embedding_loss`. In PyTorch the loss is
+            PyTorch's own op (the same values for labels 1 and -1).
 
     Returns:
         The loss, of the input's framework, device and dtype. float16 and bfloat16
-        are computed in float32.
+        are computed in float32 (and, under ``torch.autocast``, returned in float32,
+        as PyTorch's own loss does).
 
     Raises:
         TypeError: an input that is not a floating array, or arrays of two frameworks.
         ValueError: a target value other than 1 or -1, a target of another shape,
-            a margin that is not finite, an unknown reduction, or ``"mean"`` of an
-            empty input.
+            a margin that is not finite, an unknown reduction or validate, or
+            ``"mean"`` of an empty input.
 
     Example:
         >>> import numpy as np
@@ -47,18 +52,15 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
         >>> embedloss.hinge_embedding_loss(x, y, reduction="none")
         array([0.3, 0.7, 0. ])
     """
-    xp = v.backend_of(NAME, input=input, target=target)
-    v.check_floating(NAME, xp, input=input)
-    v.check_same_shape(NAME, input, target)
-    v.check_target(NAME, xp, target)
-    v.check_margin(NAME, margin)
-    v.check_reduction(NAME, reduction)
-    v.check_not_empty(NAME, math.prod(input.shape), reduction)
-
-    margin, dtype = float(margin), input.dtype
-    low = xp.dtype_name(input) in LOW_PRECISION
-    if low:
-        input = xp.cast(input, xp.float32_of(input))
-    loss = xp.where(target == 1, input, xp.clamp_min0(margin - input))
-    loss = xp.reduce(loss, reduction)
-    return xp.cast(loss, dtype) if low else loss
+    register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
+    xp, bad_labels = check_hinge_arguments(NAME, input, target, margin, reduction, validate)
+    margin = float(margin)
+    (input,), out_dtype = xp.upcast(input)
+    if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples
+        (input,), target = xp.nan_for_bad_labels(bad_labels, target, input)
+    native = xp.native_hinge()
+    if native is not None:
+        loss = native(input, target, margin, reduction)
+    else:
+        loss = xp.reduce(xp.where(target == 1, input, xp.clamp_min0(margin - input)), reduction)
+    return xp.cast(loss, out_dtype)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from ._frameworks import import_paddle
-from ._modules import CosineOptions, HingeOptions
+from ._modules import CosineModuleMixin, HingeModuleMixin
+from ._validation import Reduction, Validate
 
 paddle = import_paddle()
 
 __all__ = ["CosineEmbeddingLoss", "HingeEmbeddingLoss"]
 
 
-class CosineEmbeddingLoss(CosineOptions, paddle.nn.Layer):
+class CosineEmbeddingLoss(CosineModuleMixin, paddle.nn.Layer):
     """Layer form of :func:`embedloss.cosine_embedding_loss`; options are checked here, once.
 
     Pass ``eps=1e-11`` to reproduce ``paddle.nn.CosineEmbeddingLoss`` to rounding.
@@ -22,12 +23,13 @@ class CosineEmbeddingLoss(CosineOptions, paddle.nn.Layer):
         0.0
     """
 
-    def __init__(self, margin=0.0, reduction="mean", eps=1e-12, stable=False):
+    def __init__(self, margin: float = 0.0, reduction: Reduction = "mean", eps: float = 1e-12,
+                 stable: bool = False, validate: Validate = "auto"):
         paddle.nn.Layer.__init__(self)
-        self._set_options(margin, reduction, eps, stable)
+        self._set_options(margin, reduction, eps, stable, validate)
 
 
-class HingeEmbeddingLoss(HingeOptions, paddle.nn.Layer):
+class HingeEmbeddingLoss(HingeModuleMixin, paddle.nn.Layer):
     """Layer form of :func:`embedloss.hinge_embedding_loss`; options are checked here, once.
 
     Example:
@@ -38,6 +40,6 @@ class HingeEmbeddingLoss(HingeOptions, paddle.nn.Layer):
         0.5
     """
 
-    def __init__(self, margin=1.0, reduction="mean"):
+    def __init__(self, margin: float = 1.0, reduction: Reduction = "mean", validate: Validate = "auto"):
         paddle.nn.Layer.__init__(self)
-        self._set_options(margin, reduction)
+        self._set_options(margin, reduction, validate)

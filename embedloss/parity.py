@@ -42,6 +42,7 @@ import numpy as np
 
 from . import reference
 from ._frameworks import import_paddle
+from ._validation import REDUCTIONS
 from .notebook import cpu_model
 
 TORCH_EPS = 1e-12
@@ -49,7 +50,6 @@ PADDLE_EPS = 1e-11
 TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
 MARGINS_COSINE = (-1.0, -0.5, 0.0, 0.5, 1.0)
 MARGINS_HINGE = (-1.0, 0.0, 0.5, 2.0)
-REDUCTIONS = ("none", "mean", "sum")
 N, D = 64, 32
 
 SEED_COSINE_PUBLISHED = 0.49418219923973083
@@ -242,9 +242,9 @@ def _seed_examples(device, paddle):
 
     torch = _torch()
     F = torch.nn.functional
-    torch.manual_seed(20)
-    a, b = torch.randn(100, 128), torch.randn(100, 128)
-    y = 2 * torch.empty(100).random_(2) - 1
+    g = torch.Generator().manual_seed(20)  # the tutorial's torch.manual_seed(20), without touching the caller's RNG
+    a, b = torch.randn(100, 128, generator=g), torch.randn(100, 128, generator=g)
+    y = 2 * torch.empty(100).random_(2, generator=g) - 1
     x = 1 - torch.cosine_similarity(a, b)  # the hinge tutorial's distances, on the CPU
     page_x, page_y = torch.tensor(PADDLE_PAGE_INPUT), torch.tensor(PADDLE_PAGE_LABEL)
     use_paddle = paddle is not None and device == "cpu"

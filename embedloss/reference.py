@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
 from ._frameworks import NumpyBackend
+from ._validation import (
+    COSINE_MARGIN_RANGE,
+    check_cosine_shapes,
+    check_eps,
+    check_margin,
+    check_not_empty,
+    check_reduction,
+    check_same_shape,
+    check_target,
+)
 
 
 def as_float64(x):
@@ -34,10 +43,10 @@ def as_float64(x):
 
 
 def _reduce(losses, reduction, name):
-    v.check_reduction(name, reduction)
+    check_reduction(name, reduction)
     if reduction == "none":
         return losses
-    v.check_not_empty(name, losses.size, reduction)
+    check_not_empty(name, losses.size, reduction)
     return np.asarray(losses.mean() if reduction == "mean" else losses.sum())
 
 
@@ -68,10 +77,10 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     """
     name = "reference.cosine_embedding_loss"
     a, b, y = (as_float64(t) for t in (x1, x2, target))
-    v.check_cosine_shapes(name, a, b, y)
-    v.check_target(name, NumpyBackend, y)
-    v.check_margin(name, margin, low=-1.0, high=1.0)
-    v.check_eps(name, eps)
+    check_cosine_shapes(name, a, b, y)
+    check_target(name, NumpyBackend, y)
+    check_margin(name, margin, bounds=COSINE_MARGIN_RANGE)
+    check_eps(name, eps)
     unbatched = a.ndim == 1
     a, b, y = np.atleast_2d(a), np.atleast_2d(b), np.atleast_1d(y)
     losses = np.empty(len(y))
@@ -98,9 +107,9 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
     """
     name = "reference.hinge_embedding_loss"
     x, y = as_float64(input), as_float64(target)
-    v.check_same_shape(name, x, y)
-    v.check_target(name, NumpyBackend, y)
-    v.check_margin(name, margin)
+    check_same_shape(name, x, y)
+    check_target(name, NumpyBackend, y)
+    check_margin(name, margin)
     losses = np.empty(x.shape)
     for i in np.ndindex(x.shape):
         losses[i] = x[i] if y[i] == 1 else max(0.0, margin - x[i])

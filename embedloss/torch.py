@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import torch
 
-from ._modules import CosineOptions, HingeOptions
+from ._modules import CosineModuleMixin, HingeModuleMixin
+from ._validation import Reduction, Validate
 
 __all__ = ["CosineEmbeddingLoss", "HingeEmbeddingLoss"]
 
 
-class CosineEmbeddingLoss(CosineOptions, torch.nn.Module):
+class CosineEmbeddingLoss(CosineModuleMixin, torch.nn.Module):
     """Module form of :func:`embedloss.cosine_embedding_loss`; options are checked here, once.
 
     Example:
@@ -18,12 +19,13 @@ class CosineEmbeddingLoss(CosineOptions, torch.nn.Module):
         0.0
     """
 
-    def __init__(self, margin=0.0, reduction="mean", eps=1e-12, stable=False):
+    def __init__(self, margin: float = 0.0, reduction: Reduction = "mean", eps: float = 1e-12,
+                 stable: bool = False, validate: Validate = "auto"):
         torch.nn.Module.__init__(self)
-        self._set_options(margin, reduction, eps, stable)
+        self._set_options(margin, reduction, eps, stable, validate)
 
 
-class HingeEmbeddingLoss(HingeOptions, torch.nn.Module):
+class HingeEmbeddingLoss(HingeModuleMixin, torch.nn.Module):
     """Module form of :func:`embedloss.hinge_embedding_loss`; options are checked here, once.
 
     Example:
@@ -33,6 +35,6 @@ class HingeEmbeddingLoss(HingeOptions, torch.nn.Module):
         0.5
     """
 
-    def __init__(self, margin=1.0, reduction="mean"):
+    def __init__(self, margin: float = 1.0, reduction: Reduction = "mean", validate: Validate = "auto"):
         torch.nn.Module.__init__(self)
-        self._set_options(margin, reduction)
+        self._set_options(margin, reduction, validate)

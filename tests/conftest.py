@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 import pytest
+from opinfo import NATIVE_EPS, TOL  # noqa: F401 (re-exported to the tests)
 
 from embedloss.reference import as_float64 as numpy64  # noqa: F401 (re-exported to the tests)
 
@@ -97,10 +98,8 @@ class Framework:
 
     @property
     def native_eps(self):
-        """The eps the native cosine loss adds: Paddle writes 10e-12; PyTorch's Loss.cpp
-        declares `constexpr float EPSILON = 1e-12`, a float32, which is
-        9.99999996e-13 when added in float64 (it shows only next to zero rows)."""
-        return 1e-11 if self.name == "paddle" else float(np.float32(1e-12))
+        """The eps the native cosine loss adds (opinfo.NATIVE_EPS)."""
+        return NATIVE_EPS[self.name]
 
 
 @pytest.fixture(params=["numpy", "torch", "paddle"])
@@ -156,4 +155,3 @@ def hinge_batch(rng, shape, *, avoid_margin=None, gap=1e-3):
     return np.asarray(x), np.asarray(y)
 
 
-TOL = {"float64": dict(rtol=1e-12, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-6)}

@@ -14,7 +14,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from sitecheck import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT, PageChecker, serve, serves_mathjax, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]

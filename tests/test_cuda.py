@@ -9,13 +9,13 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import TOL, Framework, cosine_batch, hinge_batch, numpy64
+from opinfo import GRAD_TOL, REDUCTIONS
 
 import embedloss
 from embedloss import reference
-from conftest import TOL, Framework, cosine_batch, hinge_batch, numpy64
 
 pytestmark = pytest.mark.cuda
-REDUCTIONS = ["none", "mean", "sum"]
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_gradients_on_cuda_equal_native_and_cpu(gpu, dtype):
             fn = embedloss.cosine_embedding_loss if impl == "ours" else f.native("cosine")
             fn(a, b, f.array(y, dtype), margin=0.1).backward()
             grads[name, impl] = np.concatenate([f.grad(a), f.grad(b)])
-    tol = dict(rtol=1e-5, atol=1e-7) if dtype == "float32" else dict(rtol=1e-10, atol=1e-13)
+    tol = GRAD_TOL[dtype]
     np.testing.assert_allclose(grads["gpu", "ours"], grads["gpu", "native"], **tol)
     np.testing.assert_allclose(grads["gpu", "ours"], grads["cpu", "ours"], **tol)
 
@@ -73,7 +73,9 @@ def test_gradcheck_on_cuda(gpu):
     b = torch.tensor(x2, device="cuda", requires_grad=True)
     t = torch.tensor(y, device="cuda")
     for stable in (False, True):
-        assert torch.autograd.gradcheck(lambda a, b: embedloss.cosine_embedding_loss(a, b, t, stable=stable), (a, b))
+        def loss(a, b, stable=stable):
+            return embedloss.cosine_embedding_loss(a, b, t, stable=stable)
+        assert torch.autograd.gradcheck(loss, (a, b))
     x, yh = hinge_batch(rng, (6,), avoid_margin=1.0, gap=1e-2)
     xt = torch.tensor(x, device="cuda", requires_grad=True)
     assert torch.autograd.gradcheck(lambda x: embedloss.hinge_embedding_loss(x, torch.tensor(yh, device="cuda")),
@@ -87,9 +89,8 @@ def test_low_precision_on_cuda(gpu, dtype):
     a, b = gpu.leaf(x1, dtype), gpu.leaf(x2, dtype)
     out = embedloss.cosine_embedding_loss(a, b, gpu.array(y), reduction="none")
     assert gpu.dtype_name(out) == dtype and out.device.type == "cuda"
-    rtol = 1e-3 if dtype == "float16" else 8e-3
     expected = reference.cosine_embedding_loss(numpy64(a), numpy64(b), y, reduction="none")
-    np.testing.assert_allclose(numpy64(out), expected, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(numpy64(out), expected, **TOL[dtype])
     out.sum().backward()
     assert gpu.dtype_name(a.grad) == dtype and bool(a.grad.isfinite().all())
 
@@ -132,3 +133,70 @@ def test_parity_cli_on_cuda(gpu, tmp_path):
         for impl in ("embedloss", "torch")}
     assert all(r["ok"] for r in rows)
     assert all(c["max_abs_diff"]["paddle"] is None for c in data["cases"])  # Paddle runs on the CPU only
+
+
+# ---------------------------------------------------------------- issue 11: no host sync on CUDA
+
+def _cuda_batch(gpu, dtype="float32"):
+    x1, x2, y = cosine_batch(np.random.default_rng(5), 64, 32)
+    return [gpu.array(a, dtype) for a in (x1, x2, y)]
+
+
+def test_cuda_hot_path_has_no_host_sync(gpu):
+    """Under set_sync_debug_mode("error") any host sync raises: the default call, its
+    backward and the module classes run without one; validate='sync' does sync (so the
+    test can fail)."""
+    torch = gpu.mod
+    import embedloss.torch as et
+
+    x1, x2, y = _cuda_batch(gpu)
+    a = x1.clone().requires_grad_(True)
+    dist = (x1 - x2).norm(dim=1)
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        embedloss.cosine_embedding_loss(a, x2, y, margin=0.2).backward()
+        et.CosineEmbeddingLoss(margin=0.2)(x1, x2, y)
+        embedloss.hinge_embedding_loss(dist, y, margin=1.0)
+        et.HingeEmbeddingLoss()(dist, y)
+        with pytest.raises(RuntimeError, match="synchroniz"):
+            embedloss.cosine_embedding_loss(x1, x2, y, validate="sync")
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
+def test_cuda_sync_validation_names_the_values(gpu):
+    x1, x2, y = _cuda_batch(gpu)
+    y[3] = 0.5
+    with pytest.raises(ValueError, match=r"the values \{-1, 0.5, 1\}"):
+        embedloss.cosine_embedding_loss(x1, x2, y, validate="sync")
+
+
+def test_cuda_graph_capture_and_replay(gpu):
+    torch = gpu.mod
+    x1, x2, y = _cuda_batch(gpu)
+    expected = gpu.native("cosine")(x1, x2, y, margin=0.2)
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):  # warm-up on a side stream, as the CUDA-graph docs do
+        embedloss.cosine_embedding_loss(x1, x2, y, margin=0.2)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out = embedloss.cosine_embedding_loss(x1, x2, y, margin=0.2)
+    x1.mul_(2.0)  # the cosine does not change with scale: replay gives the same loss
+    graph.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(out, expected)
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_compile_on_cuda_equals_native(gpu, dynamic):
+    torch = gpu.mod
+    x1, x2, y = _cuda_batch(gpu)
+    compiled = torch.compile(lambda a, b, t: embedloss.cosine_embedding_loss(a, b, t, margin=0.2),
+                             fullgraph=True, dynamic=dynamic)
+    native = torch.compile(lambda a, b, t: gpu.native("cosine")(a, b, t, margin=0.2), fullgraph=True,
+                           dynamic=dynamic)
+    assert torch.equal(compiled(x1, x2, y), native(x1, x2, y))
+    torch.testing.assert_close(compiled(x1, x2, y), gpu.native("cosine")(x1, x2, y, margin=0.2))

@@ -102,4 +102,4 @@ def test_summary():
 def test_first_steps_do_not_depend_on_how_many_follow():
     y = digits.split(*digits.load())[1]
     short, long = digits.sample_steps(y, 1, steps=3), digits.sample_steps(y, 1, steps=10)
-    assert all(np.array_equal(s, l[:3]) for s, l in zip(short, long))
+    assert all(np.array_equal(s, t[:3]) for s, t in zip(short, long))

@@ -91,7 +91,8 @@ def test_target_of_wrong_length(fw):
 
 def test_unbatched_target_must_be_0d(fw):
     x = fw.array(np.ones(3))
-    with pytest.raises(ValueError, match=msg("`target` must have shape () for inputs of shape (3,), but got shape (1,).",
+    with pytest.raises(ValueError, match=msg("`target` must have shape () for inputs of shape (3,), "
+                                             "but got shape (1,).",
                                              "pass a 0-d target")):
         embedloss.cosine_embedding_loss(x, x, fw.array(np.ones(1)))
 

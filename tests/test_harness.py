@@ -38,7 +38,8 @@ def test_every_notebook_is_in_the_toc():
     listed = set(toc_notebooks())
     found = {p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts}
     assert found, "no notebooks under book/"
-    assert not found - listed, f"notebooks missing from _toc.yml: {sorted(str(p.relative_to(ROOT)) for p in found - listed)}"
+    missing = sorted(str(p.relative_to(ROOT)) for p in found - listed)
+    assert not missing, f"notebooks missing from _toc.yml: {missing}"
 
 
 @pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)

@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
+from conftest import Framework, numpy64  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import array_shapes, arrays  # noqa: E402
+from opinfo import REDUCTIONS  # noqa: E402
 
 import embedloss  # noqa: E402
 from embedloss import reference  # noqa: E402
-from conftest import Framework, numpy64  # noqa: E402
 
 BACKENDS = ["numpy", "torch", "paddle"]
-REDUCTIONS = ("none", "mean", "sum")
 # absolute tolerances for losses of size ~1 (cosines, and distances below 1e3 scaled down)
 ATOL = {"float32": 2e-5, "float64": 1e-11}
 ELEMENTS = st.floats(-1e3, 1e3, allow_nan=False, allow_subnormal=False)
@@ -47,7 +47,8 @@ def cosine_cases(draw):
     x1 = draw(arrays(np.float64, shape, elements=ELEMENTS))
     x2 = draw(arrays(np.float64, shape, elements=ELEMENTS))
     y = draw(arrays(np.float64, () if unbatched else (n,), elements=LABELS))
-    return dict(x1=x1, x2=x2, y=y, margin=draw(st.floats(-1.0, 1.0)), dtype=draw(st.sampled_from(["float32", "float64"])),
+    return dict(x1=x1, x2=x2, y=y, margin=draw(st.floats(-1.0, 1.0)),
+                dtype=draw(st.sampled_from(["float32", "float64"])),
                 reduction=draw(st.sampled_from(REDUCTIONS)), stable=draw(st.booleans()))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import cosine_batch, numpy64
 
 import embedloss
 from embedloss import reference
-from conftest import cosine_batch, numpy64
 
 SCALES = [10.0**k for k in range(-30, 31, 5)]
 ATOL = 2e-6  # float32 rounding of a cosine of 16-element rows (measured worst: a few 1e-7)
