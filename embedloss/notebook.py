@@ -12,7 +12,7 @@ On the command line (the Makefile's targets call these):
   (``make notebooks``);
 - ``python -m embedloss.notebook emulated NOTEBOOK...`` runs nbval over the notebooks
   in a Jupyter kernel started under QEMU user-mode emulation of another x86-64 CPU
-  model, :data:`EMULATED_CPU` (the second pass of ``make test``);
+  model, ``EMULATED_CPU`` (the second pass of ``make test``);
 - ``python -m embedloss.notebook ignored NOTEBOOK...`` lists the cells whose output
   nbval does not compare, and fails if one of them asserts nothing.
 """
@@ -109,7 +109,7 @@ def _versions():
 
 def cpu_model():
     """The CPU's model name as the operating system reports it (Linux's
-    ``/proc/cpuinfo``; elsewhere :func:`platform.processor`)."""
+    ``/proc/cpuinfo``; elsewhere ``platform.processor()``)."""
     import platform
     from pathlib import Path
 
@@ -288,7 +288,7 @@ USAGE = """usage: python -m embedloss.notebook COMMAND ...
   ignored NOTEBOOK...           list the cells whose output nbval ignores"""
 
 
-def main(argv):
+def _main(argv):
     if len(argv) < 2 or argv[0] not in ("execute", "emulated", "ignored"):
         print(USAGE, file=sys.stderr)
         return 2
@@ -301,4 +301,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(_main(sys.argv[1:]))
