@@ -204,7 +204,12 @@ BREAKAGE = """
 <a href="#no-such-anchor">dangling anchor</a>
 <a href="no-such-page.html">dangling page</a>
 <script>throw new Error("deliberately broken page");</script>
-"""
+<table><tr><td style="white-space: nowrap">TABLE-CELL-TOO-WIDE-%s</td></tr></table>
+<pre>CODE-LINE-TOO-LONG-%s</pre>
+<img src="../_static/no-alt.png">
+<img src="../_static/path-alt.png" alt="../_images/path-alt.png">
+<p>A fact <span class="bibtex-citation" id="no-entry">[]</span>.</p>
+""" % ("x" * 400, "y" * 400)
 
 
 def _break(html_dir, page, old, new):
@@ -230,7 +235,11 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
         math_report = "\n".join(checker.check("book/api.html")[0]) if local_mathjax else ""
     expected = ["JavaScript exception: deliberately broken page",
                 "image does not load: ../_images/no-such-figure.png",
-                "broken anchor:", "no id 'no-such-anchor'", "broken link:", "no-such-page.html"]
+                "broken anchor:", "no id 'no-such-anchor'", "broken link:", "no-such-page.html",
+                "table clipped", "TABLE-CELL-TOO-WIDE", "code block scrolls sideways", "CODE-LINE-TOO-LONG",
+                "image without real alt text: ../_static/no-alt.png",
+                "image without real alt text: ../_static/path-alt.png",
+                "citation without an entry in the bibliography: '[]'"]
     if local_mathjax:
         expected += ["TeX error in math:", "raw TeX in the page's text"]
     for text in expected:
