@@ -247,3 +247,30 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
     for text in ("HTTP 404:", "no-such-bundle.js", "math not typeset:", "raw TeX in the page's text") \
             if local_mathjax else ():
         assert text in math_report, f"the checker missed {text!r}; it reported:\n{math_report}"
+
+
+def test_api_entries_list_each_parameter_once(checker):
+    """Each entry of the API page names a parameter once: `x1, x2: ...` is one item,
+    and `target` is not repeated under x1 and x2 (napoleon's :param: form did that)."""
+    page = checker.browser.new_page()
+    try:
+        page.goto(checker.base + "book/api.html", wait_until="load")
+        entries = page.evaluate("""() => [...document.querySelectorAll('dl.py > dd')].map(dd => {
+          const list = dd.querySelector(':scope > dl.field-list > dd');
+          if (!list) return null;
+          const items = [...list.querySelectorAll(':scope > ul > li > p, :scope > p')];
+          const names = items.flatMap(p => [...p.querySelectorAll(':scope > strong')])
+            .flatMap(s => s.textContent.split(',').map(n => n.trim()));
+          const texts = items.map(p => p.textContent.replace(/^[^–-]*[–-]+/, '').trim());
+          return {id: dd.previousElementSibling.id, names, texts};
+        }).filter(e => e && e.names.length)""")
+    finally:
+        page.close()
+    assert entries, "no parameter lists found on the API page"
+    for entry in entries:
+        repeated = sorted({n for n in entry["names"] if entry["names"].count(n) > 1})
+        assert not repeated, f"{entry['id']}: parameters listed more than once: {repeated}"
+        twice = sorted({t for t in entry["texts"] if entry["texts"].count(t) > 1})
+        assert not twice, f"{entry['id']}: one description repeated under several names: {twice}"
+    cosine = next(e for e in entries if e["id"] == "embedloss.cosine_embedding_loss")
+    assert cosine["names"].count("target") == 1 and {"x1", "x2"} <= set(cosine["names"])
