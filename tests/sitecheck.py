@@ -3,7 +3,9 @@
 Used by tests/test_browser.py. `serve` puts a built site on localhost; `PageChecker`
 opens one page in headless Chromium (Debian's `chromium`, driven by Playwright) and
 returns the problems a reader would hit: JavaScript errors, math left as raw TeX, images
-that do not load, links and anchors that lead nowhere, files that answer 404.
+that do not load or have no real alt text, links and anchors that lead nowhere, files that
+answer 404, tables clipped by the text column, code blocks that scroll sideways, and
+citations that have no entry in the bibliography.
 """
 from __future__ import annotations
 
@@ -77,6 +79,43 @@ _WIDE_MATH_JS = """() => [...document.querySelectorAll('main mjx-container[displ
 MACHINE_PATH = re.compile(r"(?:/(?:tmp|root|home|work|Users)/[\w.-]+|site-packages)[\w./-]*")
 
 _LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+
+# What a reader cannot read without scrolling sideways or guessing: a table wider than the
+# box that holds it (or a cell whose text overflows it), a code block or output whose
+# lines are longer than its column, an image whose alt text is missing or is only a file
+# name, a citation that links to no entry (sphinxcontrib-bibtex renders an unknown key
+# as an empty "[]"). Elements that are not displayed (a collapsed hidden cell) measure 0.
+_LAYOUT_JS = """() => {
+  const main = document.querySelector('main') || document.body;
+  const text = (el) => el.textContent.replace(/\\s+/g, ' ').trim().slice(0, 70);
+  const out = {tables: [], code: [], alt: [], cites: []};
+  for (const table of main.querySelectorAll('table')) {
+    let box = table.parentElement;
+    while (box && box !== main && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+    box = box || main;
+    const cells = [...table.querySelectorAll('td, th')];
+    const overflowing = cells.find(c => c.scrollWidth > c.clientWidth + 1);
+    if (table.getBoundingClientRect().width > box.clientWidth + 1 || overflowing)
+      out.tables.push(text(overflowing || table));
+  }
+  for (const block of main.querySelectorAll('pre')) {
+    if (block.scrollWidth > block.clientWidth + 1) out.code.push(text(block));
+  }
+  for (const img of main.querySelectorAll('img')) {
+    const alt = (img.getAttribute('alt') || '').trim();
+    const file = (img.getAttribute('src') || '').split('/').pop();
+    if (!alt || alt === file || /[\\/]|\\.(png|jpe?g|svg|gif|webp)$/i.test(alt))
+      out.alt.push({src: img.getAttribute('src'), alt: alt});
+  }
+  for (const cite of main.querySelectorAll('.bibtex-citation, .citation-reference')) {
+    const links = cite.matches('a') ? [cite] : [...cite.querySelectorAll('a[href]')];
+    if (!links.length || /^\\[\\s*\\]$/.test(cite.textContent.trim())) out.cites.push(text(cite) || '[]');
+  }
+  return out;
+}"""
+
+# A citation role that MyST did not parse shows up as its source text.
+RAW_CITE = re.compile(r"\{cite(?::[a-z]+)?\}")
 
 
 def serves_mathjax(html_dir, pages):
@@ -191,6 +230,15 @@ class PageChecker:
             for image in page.evaluate(_IMAGES_JS):
                 if not image["ok"]:
                     problems.append(f"image does not load: {image['src']}")
+            layout = page.evaluate(_LAYOUT_JS)
+            info["layout"] = layout
+            problems += [f"table clipped (wider than its column, no wrapping): {t!r}" for t in layout["tables"]]
+            problems += [f"code block scrolls sideways (lines over the column width): {t!r}"
+                         for t in layout["code"]]
+            problems += [f"image without real alt text: {i['src']} (alt {i['alt']!r})" for i in layout["alt"]]
+            problems += [f"citation without an entry in the bibliography: {c!r}" for c in layout["cites"]]
+            if RAW_CITE.search(page.evaluate(_VISIBLE_TEXT_JS)):
+                problems.append("a {cite} role shown as raw text (not parsed)")
             info["links"] = links = page.evaluate(_LINKS_JS)
             problems += self._check_links(page_path, links)
             info["ids"] = set(page.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id)"))

@@ -203,7 +203,12 @@ BREAKAGE = """
 <a href="#no-such-anchor">dangling anchor</a>
 <a href="no-such-page.html">dangling page</a>
 <script>throw new Error("deliberately broken page");</script>
-"""
+<table><tr><td style="white-space: nowrap">TABLE-CELL-TOO-WIDE-%s</td></tr></table>
+<pre>CODE-LINE-TOO-LONG-%s</pre>
+<img src="../_static/no-alt.png">
+<img src="../_static/path-alt.png" alt="../_images/path-alt.png">
+<p>A fact <span class="bibtex-citation" id="no-entry">[]</span>.</p>
+""" % ("x" * 400, "y" * 400)
 
 
 def _break(html_dir, page, old, new):
@@ -229,7 +234,11 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
         math_report = "\n".join(checker.check("book/api.html")[0]) if local_mathjax else ""
     expected = ["JavaScript exception: deliberately broken page",
                 "image does not load: ../_images/no-such-figure.png",
-                "broken anchor:", "no id 'no-such-anchor'", "broken link:", "no-such-page.html"]
+                "broken anchor:", "no id 'no-such-anchor'", "broken link:", "no-such-page.html",
+                "table clipped", "TABLE-CELL-TOO-WIDE", "code block scrolls sideways", "CODE-LINE-TOO-LONG",
+                "image without real alt text: ../_static/no-alt.png",
+                "image without real alt text: ../_static/path-alt.png",
+                "citation without an entry in the bibliography: '[]'"]
     if local_mathjax:
         expected += ["TeX error in math:", "raw TeX in the page's text"]
     for text in expected:
@@ -237,3 +246,30 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
     for text in ("HTTP 404:", "no-such-bundle.js", "math not typeset:", "raw TeX in the page's text") \
             if local_mathjax else ():
         assert text in math_report, f"the checker missed {text!r}; it reported:\n{math_report}"
+
+
+def test_api_entries_list_each_parameter_once(checker):
+    """Each entry of the API page names a parameter once: `x1, x2: ...` is one item,
+    and `target` is not repeated under x1 and x2 (napoleon's :param: form did that)."""
+    page = checker.browser.new_page()
+    try:
+        page.goto(checker.base + "book/api.html", wait_until="load")
+        entries = page.evaluate("""() => [...document.querySelectorAll('dl.py > dd')].map(dd => {
+          const list = dd.querySelector(':scope > dl.field-list > dd');
+          if (!list) return null;
+          const items = [...list.querySelectorAll(':scope > ul > li > p, :scope > p')];
+          const names = items.flatMap(p => [...p.querySelectorAll(':scope > strong')])
+            .flatMap(s => s.textContent.split(',').map(n => n.trim()));
+          const texts = items.map(p => p.textContent.replace(/^[^–-]*[–-]+/, '').trim());
+          return {id: dd.previousElementSibling.id, names, texts};
+        }).filter(e => e && e.names.length)""")
+    finally:
+        page.close()
+    assert entries, "no parameter lists found on the API page"
+    for entry in entries:
+        repeated = sorted({n for n in entry["names"] if entry["names"].count(n) > 1})
+        assert not repeated, f"{entry['id']}: parameters listed more than once: {repeated}"
+        twice = sorted({t for t in entry["texts"] if entry["texts"].count(t) > 1})
+        assert not twice, f"{entry['id']}: one description repeated under several names: {twice}"
+    cosine = next(e for e in entries if e["id"] == "embedloss.cosine_embedding_loss")
+    assert cosine["names"].count("target") == 1 and {"x1", "x2"} <= set(cosine["names"])
