@@ -53,6 +53,7 @@ DESCRIPTIONS = {
     "contrastive": "contrastive loss (Hadsell et al. 2006)",
     "triplet": "TripletMarginLoss",
 }
+#: The study's losses, by key, in the order of its tables (the keys of ``DESCRIPTIONS``).
 LOSSES = tuple(DESCRIPTIONS)
 
 
