@@ -383,10 +383,11 @@ def projection_2d(emb):
 #: How the distributed check splits one batch of ``BATCH`` anchors (each giving a
 #: similar and a dissimilar pair) between two ranks: equal shards, then unequal ones.
 SHARDS = {"equal": (BATCH // 2, BATCH // 2), "unequal": (3 * BATCH // 4, BATCH // 4)}
-#: The per-rank losses compared: the shard's mean, and the shard's sum divided by
-#: the global number of pairs and multiplied by the number of ranks (data-parallel
-#: engines average the ranks' gradients, so that factor makes their average the
-#: gradient of the global sum divided by the global count, the global mean).
+#: The two per-rank losses the check compares. The first is the shard's mean; the
+#: second is the shard's sum divided by the global number of pairs and multiplied by
+#: the number of ranks (data-parallel engines average the ranks' gradients, so that
+#: factor makes their average the gradient of the global sum divided by the global
+#: count, the global mean).
 RANK_LOSSES = ("mean", "sum / global count")
 
 
@@ -422,22 +423,16 @@ def single_process_gradients(framework="torch"):
     x, a, p, n = _distributed_batch()
     rows1, rows2, target = _shard_pairs(a, p, n, 0, len(a))
     if framework == "torch":
-        import torch
+        import torch as fw
 
-        net = torch_encoder(init_weights(0))
-        loss = torch.nn.functional.cosine_embedding_loss(
-            net(torch.from_numpy(x[rows1])), net(torch.from_numpy(x[rows2])),
-            torch.from_numpy(target), margin=MARGINS["cosine"])
-        loss.backward()
-        grads = [q.grad.numpy().ravel() for q in net.parameters()]
-        return loss.item(), np.concatenate(grads).astype(np.float64)
-    from ._frameworks import import_paddle
+        net, tensor = torch_encoder(init_weights(0)), fw.from_numpy
+    else:
+        from ._frameworks import import_paddle
 
-    paddle = import_paddle()
-    net = paddle_encoder(init_weights(0))
-    loss = paddle.nn.functional.cosine_embedding_loss(
-        net(paddle.to_tensor(x[rows1])), net(paddle.to_tensor(x[rows2])),
-        paddle.to_tensor(target), margin=MARGINS["cosine"])
+        fw = import_paddle()
+        net, tensor = paddle_encoder(init_weights(0)), fw.to_tensor
+    loss = fw.nn.functional.cosine_embedding_loss(
+        net(tensor(x[rows1])), net(tensor(x[rows2])), tensor(target), margin=MARGINS["cosine"])
     loss.backward()
     grads = [q.grad.numpy().ravel() for q in net.parameters()]
     return loss.item(), np.concatenate(grads).astype(np.float64)
