@@ -330,6 +330,42 @@ def _holds_values(torch, t):
     return fake is None or not isinstance(t, fake.FakeTensor)
 
 
+def plain_cpu_labels(arrays, target):
+    """The labels as a NumPy view when a call is the common eager one, else None.
+
+    The common call: plain (not subclassed, not fake) CPU torch tensors, ``arrays`` all
+    float32 or all float64, a label tensor of a real dtype that NumPy can view (no
+    gradient, not bool), and no compiling, tracing, ``vmap`` or fake-tensor mode. For
+    such a call the general checks reduce to reading the labels once; the losses take
+    this fast path to accept a call, and any other call, or any failing check, takes
+    the general path, which raises.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    plain = torch.Tensor
+    for x in (*arrays, target):
+        if type(x) is not plain or not x.is_cpu:
+            return None
+    dtype = arrays[0].dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        return None
+    if any(x.dtype is not dtype for x in arrays) or torch.compiler.is_compiling():
+        return None
+    if torch._C._functorch.peek_interpreter_stack() is not None:
+        return None
+    modes = torch._C._TorchDispatchModeKey
+    if torch._C._get_dispatch_mode(modes.FAKE) is not None or torch._C._get_dispatch_mode(modes.PROXY) is not None:
+        return None
+    if target.requires_grad or target.dtype is torch.bfloat16:  # (no NumPy view of these)
+        return None
+    try:  # refuses sparse and negative-bit labels
+        labels = target.numpy()
+    except (RuntimeError, TypeError):
+        return None
+    return labels if labels.dtype.kind in "fiu" else None  # (bool and complex: the general path)
+
+
 def _numpy_readable(x):
     torch = sys.modules["torch"]
     return not x.requires_grad and x.dtype != torch.bfloat16 and torch._C._functorch.peek_interpreter_stack() is None

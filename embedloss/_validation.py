@@ -11,7 +11,7 @@ import math
 import numbers
 import typing
 
-from ._frameworks import BACKENDS
+from ._frameworks import BACKENDS, NumpyBackend, TorchBackend, plain_cpu_labels
 
 Reduction = typing.Literal["none", "mean", "sum"]
 Validate = typing.Literal["auto", "sync", "async"]
@@ -30,6 +30,13 @@ def _fail(exc, caller, arg, expected, received, fix=""):
 def check_cosine_arguments(caller, x1, x2, target, margin, reduction, eps, validate):
     """Every check of one cosine call. Returns the backend, and None or (inside
     ``torch.func.vmap`` only) a mask of the labels that are not 1 or -1."""
+    labels = plain_cpu_labels((x1, x2), target) if validate == "auto" else None
+    if labels is not None:  # the common eager call, accepted cheaply (see plain_cpu_labels)
+        check_cosine_shapes(caller, x1, x2, target)
+        check_cosine_options(caller, margin, reduction, eps, validate)
+        check_not_empty(caller, target.numel(), reduction)
+        if NumpyBackend.all_plus_minus_one(labels):
+            return TorchBackend, None
     xp = backend_of(caller, x1=x1, x2=x2, target=target)
     check_floating(caller, xp, x1=x1, x2=x2)
     check_cosine_shapes(caller, x1, x2, target)
@@ -40,6 +47,13 @@ def check_cosine_arguments(caller, x1, x2, target, margin, reduction, eps, valid
 
 def check_hinge_arguments(caller, input, target, margin, reduction, validate):
     """Every check of one hinge call; returns what :func:`check_cosine_arguments` does."""
+    labels = plain_cpu_labels((input,), target) if validate == "auto" else None
+    if labels is not None:  # the common eager call, accepted cheaply (see plain_cpu_labels)
+        check_same_shape(caller, input, target)
+        check_hinge_options(caller, margin, reduction, validate)
+        check_not_empty(caller, input.numel(), reduction)
+        if NumpyBackend.all_plus_minus_one(labels):
+            return TorchBackend, None
     xp = backend_of(caller, input=input, target=target)
     check_floating(caller, xp, input=input)
     check_same_shape(caller, input, target)
@@ -161,7 +175,7 @@ def check_validate(caller, validate):
 
 
 def check_margin(caller, margin, *, bounds=(-math.inf, math.inf)):
-    if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
+    if type(margin) is not float and (isinstance(margin, bool) or not isinstance(margin, numbers.Real)):
         _fail(TypeError, caller, "margin", "must be a real number", _describe(margin),
               "Pass a Python float, e.g. `margin=float(m)`.")
     if not -math.inf < margin < math.inf:  # (not math.isfinite: a compiled module's margin may be symbolic)
