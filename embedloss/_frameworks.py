@@ -318,13 +318,16 @@ def _torch_hinge(input, target, margin, reduction):
     return sys.modules["torch"].hinge_embedding_loss(input, target, margin, _REDUCTION_ENUM[reduction])
 
 
+def _tracing_or_fake(torch):
+    """True while ``make_fx``/``torch.export`` trace or a FakeTensorMode is active."""
+    modes = torch._C._TorchDispatchModeKey
+    return torch._C._get_dispatch_mode(modes.FAKE) is not None or torch._C._get_dispatch_mode(modes.PROXY) is not None
+
+
 def _holds_values(torch, t):
     """False for tensors without data: meta tensors, FakeTensors, and tensors seen
     while ``make_fx``/``torch.export`` trace or a FakeTensorMode is active."""
-    if t.is_meta:
-        return False
-    modes = torch._C._TorchDispatchModeKey
-    if torch._C._get_dispatch_mode(modes.FAKE) is not None or torch._C._get_dispatch_mode(modes.PROXY) is not None:
+    if t.is_meta or _tracing_or_fake(torch):
         return False
     fake = sys.modules.get("torch._subclasses.fake_tensor")
     return fake is None or not isinstance(t, fake.FakeTensor)
@@ -352,12 +355,7 @@ def plain_cpu_labels(arrays, target):
         return None
     if any(x.dtype is not dtype for x in arrays) or torch.compiler.is_compiling():
         return None
-    if torch._C._functorch.peek_interpreter_stack() is not None:
-        return None
-    modes = torch._C._TorchDispatchModeKey
-    if torch._C._get_dispatch_mode(modes.FAKE) is not None or torch._C._get_dispatch_mode(modes.PROXY) is not None:
-        return None
-    if target.requires_grad or target.dtype is torch.bfloat16:  # (no NumPy view of these)
+    if _tracing_or_fake(torch) or not _numpy_readable(target):  # (vmap, grad, bfloat16 too)
         return None
     try:  # refuses sparse and negative-bit labels
         labels = target.numpy()
