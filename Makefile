@@ -5,7 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SANITIZE := --nbval-sanitize-with tests/nbval_sanitize.cfg
 NBVAL  := --nbval --nbval-current-env $(SANITIZE)
-NB     ?= $(shell sed -n 's/^ *- file: *\(book\/.*\)$$/\1/p' _toc.yml | while read f; do [ -f "$$f.ipynb" ] && echo "$$f.ipynb"; done)
+# The notebooks of _toc.yml (parsed in one place, embedbook.toc), unless NB names some.
+NB     ?= $(shell $(PY) -m embedbook toc)
 
 .PHONY: help venv test book notebooks bench clean
 
@@ -15,12 +16,13 @@ help:
 	@echo "make notebooks  re-execute notebooks in a fresh kernel and store the outputs (NB=path to pick one)"
 	@echo "make bench      speed of embedloss against native PyTorch and Paddle (prints ratios)"
 
-# The venv is rebuilt from scratch whenever requirements.txt changes.
-$(STAMP): requirements.txt
+# The venv is rebuilt from scratch whenever requirements.txt or a pyproject.toml changes.
+# embedloss (the library) and embedbook (the book's package, bookpkg/) are installed editable.
+$(STAMP): requirements.txt pyproject.toml bookpkg/pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --requirement requirements.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable . --editable bookpkg
 	$(PY) -m pip check
 	# Build matplotlib's font cache now, so no notebook prints about it later.
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
@@ -43,8 +45,8 @@ test: $(STAMP)
 	@$(VENV)/bin/ruff check .; lint=$$?; \
 	$(MAKE) --no-print-directory book; book=$$?; \
 	$(PY) -m pytest -n auto --dist loadscope tests $(NB) $(NBVAL); tests=$$?; \
-	$(PY) -m embedloss.notebook ignored $(NB); ignored=$$?; \
-	$(PY) -m embedloss.notebook emulated -n auto --dist loadscope $(SANITIZE) $(NB); emulated=$$?; \
+	$(PY) -m embedbook ignored $(NB); ignored=$$?; \
+	$(PY) -m embedbook emulated -n auto --dist loadscope $(SANITIZE) $(NB); emulated=$$?; \
 	[ $$lint -eq 0 ] || echo "make test: ruff found problems (see above)"; \
 	[ $$book -eq 0 ] || echo "make test: the strict book build failed (see above)"; \
 	[ $$tests -eq 0 ] || echo "make test: unit tests or nbval on this CPU failed (see above)"; \
@@ -53,7 +55,7 @@ test: $(STAMP)
 	[ $$lint -eq 0 ] && [ $$book -eq 0 ] && [ $$tests -eq 0 ] && [ $$ignored -eq 0 ] && [ $$emulated -eq 0 ]
 
 notebooks: $(STAMP)
-	$(PY) -m embedloss.notebook execute $(NB)
+	$(PY) -m embedbook execute $(NB)
 
 bench: $(STAMP)
 	$(PY) benchmarks/speed.py

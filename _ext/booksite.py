@@ -14,7 +14,7 @@ Five things, each small:
   declarations, a JavaScript error in every page's console.
 - "Bases:" in the API reference without embedloss's private mixins.
 - The directive ``{notebook-provenance}``: a table, read at build time from each
-  notebook's metadata (written by ``python -m embedloss.notebook execute``), of the
+  notebook's metadata (written by ``python -m embedbook execute``), of the
   versions and execution time that produced its stored outputs.
 """
 from __future__ import annotations
@@ -164,7 +164,8 @@ class NotebookProvenance(SphinxDirective):
             return [nodes.paragraph(text="No notebook in the table of contents yet.")]
         kind = self.options.get("table", "times")
         if kind == "verified":
-            from embedloss.notebook import EMULATED_CPU, EMULATOR, cpu_model
+            from embedbook.emulated import EMULATED_CPU, EMULATOR
+            from embedbook.provenance import cpu_model
 
             # make test builds this site first, on the machine of its native pass
             native = f"the CPU of the machine that runs it (this site was built on: {cpu_model()})"
@@ -222,7 +223,7 @@ class NotebookProvenance(SphinxDirective):
         """The pages of `_toc.yml`, in its order."""
         toc = Path(self.env.srcdir) / "_toc.yml"
         self.env.note_dependency(str(toc))
-        from embedloss.notebook import toc_entries
+        from embedbook.toc import toc_entries
 
         return [n for n in toc_entries(self.env.srcdir) if n in self.env.found_docs]
 

@@ -2,8 +2,7 @@
 
 ``import embedloss`` imports neither torch nor paddle: a framework is imported when
 its tensors are passed in, or when ``embedloss.torch`` / ``embedloss.paddle`` (the
-module classes) is first used. ``embedloss.parity`` (also ``python -m embedloss parity``)
-compares embedloss and the native functions with ``embedloss.reference``.
+module classes) is first used. NumPy is the only requirement.
 """
 from __future__ import annotations
 
@@ -11,13 +10,14 @@ import importlib
 
 from . import reference
 from ._cosine import cosine_embedding_loss
+from ._frameworks import import_paddle
 from ._hinge import hinge_embedding_loss
 
-__all__ = ["cosine_embedding_loss", "hinge_embedding_loss", "reference"]
+__all__ = ["cosine_embedding_loss", "hinge_embedding_loss", "import_paddle", "reference"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    if name in ("torch", "paddle", "notebook", "parity"):
+    if name in ("torch", "paddle"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
-from embedloss import notebook
+from embedbook import toc
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -157,7 +157,7 @@ def serve(directory):
 
 def toc_pages(root):
     """The HTML pages of `_toc.yml`, in its order, relative to the site: book/intro.html, ..."""
-    return [entry + ".html" for entry in notebook.toc_entries(root)]
+    return [entry + ".html" for entry in toc.toc_entries(root)]
 
 
 class _Ids(HTMLParser):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from embedloss import notebook
+from embedbook import toc
 
 ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "book" / "references.bib"
@@ -39,7 +39,7 @@ def page_markdown(path):
 
 def pages():
     found = []
-    for entry in notebook.toc_entries(ROOT):
+    for entry in toc.toc_entries(ROOT):
         for suffix in (".ipynb", ".md"):
             if (ROOT / entry).with_suffix(suffix).exists():
                 found.append((ROOT / entry).with_suffix(suffix))

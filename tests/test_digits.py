@@ -1,4 +1,4 @@
-"""The digits study's building blocks (embedloss.digits): the retrieval metrics
+"""The digits study's building blocks (embedbook.digits): the retrieval metrics
 against hand-checked examples and a brute-force reference, the pair sampler, the
 encoder in both frameworks, and the loss equalities the chapter relies on."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from embedloss import digits
+from embedbook import digits
 
 pytest.importorskip("torch")
 

@@ -1,5 +1,5 @@
 """The second CPU of `make test`: nbval in a Jupyter kernel under QEMU user-mode emulation
-(`python -m embedloss.notebook emulated`). Without qemu-x86_64 it skips, and says so,
+(`python -m embedbook emulated`). Without qemu-x86_64 it skips, and says so,
 except under CI=true, where a skipped pass fails."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from embedloss import notebook
+from embedbook import emulated as notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,7 @@ def test_the_emulated_kernel_runs_on_the_emulated_cpu(tmp_path):
         pytest.skip(f"{notebook.EMULATOR} not installed (Debian: apt-get install qemu-user)")
     _capability_notebook(tmp_path / "avx2.ipynb", "AVX2")
     _capability_notebook(tmp_path / "avx512.ipynb", "AVX512")
-    code = ("import sys; from embedloss import notebook; "
+    code = ("import sys; from embedbook import emulated as notebook; "
             "sys.exit(notebook.emulated(['-q', *sys.argv[1:]]))")
     run = subprocess.run([sys.executable, "-c", code, "avx2.ipynb", "avx512.ipynb"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=600)

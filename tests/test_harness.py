@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from embedloss import notebook
+from embedbook import lint, toc
 
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
@@ -21,7 +21,7 @@ RAISES = {"raises-exception", "nbval-raises-exception"}
 
 
 def toc_entries():
-    return [ROOT / entry for entry in notebook.toc_entries(ROOT)]
+    return [ROOT / entry for entry in toc.toc_entries(ROOT)]
 
 
 def toc_notebooks():
@@ -66,7 +66,7 @@ def test_notebook_is_stored_executed_and_clean(path):
 
 @pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)
 def test_every_cell_whose_output_nbval_ignores_asserts(path):
-    silent = [f"Cell {n}: {first}" for n, first, asserts in notebook.ignored_cells(path) if not asserts]
+    silent = [f"Cell {n}: {first}" for n, first, asserts in lint.ignored_cells(path) if not asserts]
     assert not silent, (f"{path.name}: nbval ignores these cells' outputs and they assert nothing, so "
                         f"nothing checks them: {silent}")
 
@@ -80,7 +80,7 @@ def test_ignored_cells_are_found_and_judged(tmp_path):
              nbformat.v4.new_code_cell("np.testing.assert_allclose(1, 1)", metadata={"tags": ["nbval-skip"]})]
     path = tmp_path / "nb.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
-    assert notebook.ignored_cells(path) == [(1, "x = 2", False), (2, "# NBVAL_IGNORE_OUTPUT", True),
+    assert lint.ignored_cells(path) == [(1, "x = 2", False), (2, "# NBVAL_IGNORE_OUTPUT", True),
                                             (3, "np.testing.assert_allclose(1, 1)", True)]
 
 

@@ -1,4 +1,4 @@
-"""`python -m embedloss.notebook execute` (behind `make notebooks`): it stores the outputs
+"""`python -m embedbook execute` (behind `make notebooks`): it stores the outputs
 and records, in the notebook's metadata, what the book's reproducibility page shows."""
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import nbformat
 
-from embedloss.notebook import cpu_model, execute, print_versions
+from embedbook.kernel import print_versions
+from embedbook.provenance import cpu_model, execute
 
 
 def test_execute_stores_outputs_and_records_versions_and_time(tmp_path):

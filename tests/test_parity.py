@@ -1,4 +1,4 @@
-"""The parity report: `python -m embedloss parity` exits 0 on the CPU and writes JSON; a
+"""The parity report: `python -m embedbook parity` exits 0 on the CPU and writes JSON; a
 broken implementation makes it exit 1; documented native failures do not."""
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 from opinfo import REDUCTIONS
 
 import embedloss
-from embedloss import parity
-from embedloss.__main__ import main
+from embedbook import parity
+from embedbook.__main__ import main
+from embedloss.testing import PUBLISHED
 
 pytest.importorskip("torch")
 
@@ -25,13 +26,13 @@ def report():
 
 def test_cli_exits_0_and_writes_json(tmp_path):
     path = tmp_path / "parity.json"
-    done = subprocess.run([sys.executable, "-m", "embedloss", "parity", "--json", str(path)],
+    done = subprocess.run([sys.executable, "-m", "embedbook", "parity", "--json", str(path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.rstrip().endswith("all ok")
     data = json.loads(path.read_text())
     assert set(data) == {"environment", "cases", "seed_examples", "command"}
-    assert data["command"] == f"python -m embedloss parity --json {path}"
+    assert data["command"] == f"python -m embedbook parity --json {path}"
     assert data["environment"]["device"] == "cpu"
     assert len(data["environment"]["date"]) == 10  # YYYY-MM-DD, in the file only
 
@@ -135,7 +136,7 @@ def test_cuda_without_a_gpu_is_an_error(capsys):
 
 
 def test_usage_errors(capsys):
-    from embedloss.__main__ import main as entry
+    from embedbook.__main__ import main as entry
     assert entry([]) == 2
     assert entry(["frobnicate"]) == 2
     assert entry(["--help"]) == 0
@@ -163,7 +164,7 @@ def test_the_recorded_cpu_run_agrees_with_a_fresh_run(report):
     CPU. On this machine a fresh run must list the same cases and agree with it within
     each case's tolerance (last bits may differ: another CPU sums in another order)."""
     recorded = json.loads(RECORD.read_text())
-    assert recorded["command"] == "python -m embedloss parity --json book/data/cpu_parity.json"
+    assert recorded["command"] == "python -m embedbook parity --json book/data/cpu_parity.json"
     assert recorded["environment"]["cpu"] and recorded["environment"]["date"]
     key = ("case", "loss", "dtype", "reduction", "margin", "stable")
     assert [[c[k] for k in key] for c in recorded["cases"]] == [[c[k] for k in key] for c in report["cases"]]
@@ -188,4 +189,4 @@ def test_seed_examples_leave_the_global_rng_alone():
     before = torch.get_rng_state()
     examples = parity._seed_examples("cpu", None)
     assert torch.equal(torch.get_rng_state(), before)
-    assert examples["cosine_mean"]["torch"] == pytest.approx(parity.SEED_COSINE_PUBLISHED, abs=1e-6)
+    assert examples["cosine_mean"]["torch"] == pytest.approx(PUBLISHED["cosine_mean"].value, abs=1e-6)

@@ -2,7 +2,7 @@
 
     python tools/digits_study.py --json book/data/digits_study.json
 
-Trains the encoder of :mod:`embedloss.digits` with every loss for every seed, sweeps
+Trains the encoder of :mod:`embedbook.digits` with every loss for every seed, sweeps
 the cosine margin, mines hard negatives, repeats the runs in Paddle, and runs the
 distributed check on two CPU processes (PyTorch DDP and Paddle DataParallel, gloo,
 127.0.0.1). Writes the record (with the command, the environment, the CPU and the
@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedloss import digits  # noqa: E402
-from embedloss.notebook import cpu_model, setup  # noqa: E402
+from embedbook import digits  # noqa: E402
+from embedbook.kernel import setup  # noqa: E402
+from embedbook.provenance import cpu_model  # noqa: E402
 
 
 def environment():

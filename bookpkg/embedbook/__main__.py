@@ -1,22 +1,46 @@
-"""``python -m embedloss parity [--device cpu|cuda] [--json PATH]``: the parity report."""
+"""``python -m embedbook COMMAND ...``: the book's harness on the command line.
+
+The Makefile's targets call these.
+"""
 from __future__ import annotations
 
 import sys
 
-USAGE = "usage: python -m embedloss parity [--device cpu|cuda] [--json PATH]"
+USAGE = """usage: python -m embedbook COMMAND ...
+  execute NOTEBOOK...           re-execute, store outputs, record provenance
+  emulated [PYTEST ARGS] NB...  nbval in a kernel on an emulated CPU (QEMU)
+  ignored NOTEBOOK...           list the cells whose output nbval ignores
+  toc                           the notebooks of _toc.yml, one a line
+  parity [--device cpu|cuda] [--json PATH]   the parity report"""
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ("-h", "--help"):
-        print(USAGE)
-        return 0 if argv else 2
-    if argv[0] != "parity":
-        print(f"{USAGE}\nunknown command {argv[0]!r}", file=sys.stderr)
-        return 2
-    from . import parity
+    command, args = (argv[0], argv[1:]) if argv else ("", [])
+    if command == "execute" and args:
+        from .provenance import execute
 
-    return parity.main(argv[1:])
+        execute(args)
+        return 0
+    if command == "emulated" and args:
+        from .emulated import emulated
+
+        return emulated(args)
+    if command == "ignored" and args:
+        from .lint import list_ignored
+
+        return list_ignored(args)
+    if command == "toc":
+        from .toc import toc_notebooks
+
+        print("\n".join(toc_notebooks()))
+        return 0
+    if command == "parity":
+        from . import parity
+
+        return parity.main(args)
+    print(USAGE, file=sys.stderr if command not in ("-h", "--help") else sys.stdout)
+    return 0 if command in ("-h", "--help") else 2
 
 
 if __name__ == "__main__":

@@ -132,7 +132,7 @@ def torch_encoder(weights):
 
 def paddle_encoder(weights):
     """A ``paddle.nn.Sequential`` MLP holding ``weights``."""
-    from ._frameworks import import_paddle
+    from embedloss import import_paddle
 
     paddle = import_paddle()
     w1, b1, w2, b2 = weights
@@ -188,7 +188,7 @@ def torch_loss(name, a, p, n, margin):
 
 def paddle_loss(name, a, p, n, margin):
     """:func:`torch_loss` in Paddle, for the losses Paddle ships natively."""
-    from ._frameworks import import_paddle
+    from embedloss import import_paddle
 
     paddle = import_paddle()
     F = paddle.nn.functional
@@ -288,7 +288,7 @@ def _hardest(net, xt, anchors, candidates):
 def train_paddle(name, seed, *, steps=STEPS, margin=None, x=None, y=None):
     """:func:`train_torch` in Paddle (no mining), from the same initial weights and
     the same pairs. Returns ``(net, losses)``."""
-    from ._frameworks import import_paddle
+    from embedloss import import_paddle
 
     paddle = import_paddle()
     if x is None:
@@ -320,7 +320,7 @@ def embed(net, x):
         if isinstance(net, torch.nn.Module):
             with torch.no_grad():
                 return net(torch.from_numpy(x)).double().numpy()
-    from ._frameworks import import_paddle
+    from embedloss import import_paddle
 
     paddle = import_paddle()
     with paddle.no_grad():
@@ -427,7 +427,7 @@ def single_process_gradients(framework="torch"):
 
         net, tensor = torch_encoder(init_weights(0)), fw.from_numpy
     else:
-        from ._frameworks import import_paddle
+        from embedloss import import_paddle
 
         fw = import_paddle()
         net, tensor = paddle_encoder(init_weights(0)), fw.to_tensor
@@ -476,7 +476,7 @@ def _paddle_worker(out):
     """One rank of the Paddle check: ``paddle.DataParallel`` over gloo."""
     import os
 
-    from ._frameworks import import_paddle
+    from embedloss import import_paddle
 
     paddle = import_paddle()
     dist = paddle.distributed
@@ -536,7 +536,7 @@ def distributed_check(framework="torch", world=2):
                 mp.spawn(_torch_worker, args=(world, _free_port(), out),
                          nprocs=world, join=True)
             else:
-                from ._frameworks import import_paddle
+                from embedloss import import_paddle
 
                 import_paddle().distributed.spawn(
                     _paddle_worker, args=(out,), nprocs=world, backend="gloo",

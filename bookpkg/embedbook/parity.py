@@ -1,7 +1,7 @@
 """Parity report: embedloss, native PyTorch and native Paddle against the float64 reference.
 
 ``run(device="cpu")`` computes a fixed suite of cases and returns a plain dict (JSON
-ready); ``format_table(report)`` renders it as text; ``python -m embedloss parity``
+ready); ``format_table(report)`` renders it as text; ``python -m embedbook parity``
 prints the table, optionally writes the dict as JSON, and exits 1 when a case is not ok.
 
 How a case is judged
@@ -40,10 +40,11 @@ import sys
 
 import numpy as np
 
-from . import reference
-from ._frameworks import import_paddle
-from ._validation import REDUCTIONS
-from .notebook import cpu_model
+from embedloss import import_paddle, reference
+from embedloss._validation import REDUCTIONS
+from embedloss.testing import PADDLE_PAGE_INPUT, PADDLE_PAGE_LABEL, PUBLISHED
+
+from .provenance import cpu_model
 
 TORCH_EPS = 1e-12
 PADDLE_EPS = 1e-11
@@ -52,12 +53,6 @@ MARGINS_COSINE = (-1.0, -0.5, 0.0, 0.5, 1.0)
 MARGINS_HINGE = (-1.0, 0.0, 0.5, 2.0)
 N, D = 64, 32
 
-SEED_COSINE_PUBLISHED = 0.49418219923973083
-SEED_HINGE_PUBLISHED = 0.4938560426235199
-PADDLE_PAGE_INPUT = [[1.0, -2.0, 3.0], [0.0, -1.0, 2.0], [1.0, 0.0, 1.0]]
-PADDLE_PAGE_LABEL = [[-1.0, 1.0, -1.0], [1.0, 1.0, 1.0], [1.0, -1.0, 1.0]]
-PADDLE_PAGE_NONE = [[0.0, -2.0, 0.0], [0.0, -1.0, 2.0], [1.0, 1.0, 1.0]]
-PADDLE_PAGE_MEAN = 0.22222222
 
 
 # ---------------------------------------------------------------- the suite of cases
@@ -276,15 +271,12 @@ def _seed_examples(device, paddle):
             entry["paddle"] = value_paddle(fn_paddle(*[pd(t) for t in args], margin=margin, reduction=reduction))
         examples[key] = entry
 
-    add("cosine_mean", "seed tutorial: torch.manual_seed(20), a, b = randn(100, 128), "
-        "y = 2 * empty(100).random_(2) - 1, CosineEmbeddingLoss(margin=0.2)",
-        SEED_COSINE_PUBLISHED, "cosine", 0.2, "mean", (a, b, y))
-    add("hinge_mean", "seed tutorial: the same a, b, y; x = 1 - cosine_similarity(a, b), "
-        "HingeEmbeddingLoss(margin=0.2)", SEED_HINGE_PUBLISHED, "hinge", 0.2, "mean", (x, y))
-    add("paddle_page_hinge_none", "Paddle API page: 3x3 input and label, HingeEmbeddingLoss(margin=1.0, "
-        "reduction='none')", PADDLE_PAGE_NONE, "hinge", 1.0, "none", (page_x, page_y))
-    add("paddle_page_hinge_mean", "Paddle API page: the same 3x3 example, reduction='mean'",
-        PADDLE_PAGE_MEAN, "hinge", 1.0, "mean", (page_x, page_y))
+    inputs = {"cosine_mean": (a, b, y), "hinge_mean": (x, y),
+              "paddle_page_hinge_none": (page_x, page_y), "paddle_page_hinge_mean": (page_x, page_y)}
+    for key, example in PUBLISHED.items():
+        published = example.value if isinstance(example.value, float) else [list(r) for r in example.value]
+        add(key, example.description, published, example.loss, example.margin, example.reduction,
+            inputs[key])
     return examples
 
 
@@ -439,7 +431,7 @@ def main(argv=None):
     """``parity [--device cpu|cuda] [--json PATH]``: print the table, exit 1 on a disagreement."""
     import json
 
-    parser = argparse.ArgumentParser(prog="python -m embedloss parity", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m embedbook parity", description=main.__doc__)
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     args = parser.parse_args(argv)
@@ -451,7 +443,7 @@ def main(argv=None):
     print(format_table(report))
     if args.json:  # a recorded run says when it ran (run() itself stays free of dates)
         report["environment"]["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-        report["command"] = " ".join(["python -m embedloss parity", *(argv if argv is not None else sys.argv[2:])])
+        report["command"] = " ".join(["python -m embedbook parity", *(argv if argv is not None else sys.argv[2:])])
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=1)
             fh.write("\n")

@@ -1,0 +1,63 @@
+"""The second CPU: nbval in a Jupyter kernel under QEMU user-mode emulation.
+
+``python -m embedbook emulated [PYTEST ARGS] NOTEBOOK...`` is ``make test``'s second
+nbval pass.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from .provenance import cpu_model
+
+#: The CPU model that ``make test``'s second nbval pass emulates: AVX2 without
+#: AVX-512, an Intel design (the native pass usually runs on a CPU with AVX-512).
+#: AVX2 is the floor: torch and Paddle die with an illegal instruction on older
+#: models (QEMU's ``SandyBridge``, ``Nehalem``).
+EMULATED_CPU = "Haswell-v4"
+EMULATOR = "qemu-x86_64"
+EMULATED_KERNEL = "embedloss-emulated-cpu"
+
+
+def emulated(pytest_args, cpu=EMULATED_CPU):
+    """Run nbval (``pytest --nbval`` with ``pytest_args``) in a Jupyter kernel started
+    under ``qemu-x86_64 -cpu <cpu>``: the same Python, venv and notebooks, another
+    CPU. Returns pytest's exit status.
+
+    Without ``qemu-x86_64`` (Debian's ``qemu-user``), or on a machine that is not
+    x86-64, the pass is skipped with a message and returns 0, except under
+    ``CI=true``, where a skipped pass is a failure (1).
+    """
+    import json
+    import platform
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+
+    qemu = shutil.which(EMULATOR)
+    why = (f"`{EMULATOR}` not found (Debian: apt-get install qemu-user)" if qemu is None
+           else f"this machine is {platform.machine()}, not x86_64"
+           if platform.machine() != "x86_64" else None)
+    if why:
+        in_ci = os.environ.get("CI", "").lower() == "true"
+        print(f"emulated-CPU nbval pass {'FAILED' if in_ci else 'skipped'}: {why}", flush=True)
+        return 1 if in_ci else 0
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = os.path.join(tmp, "kernels", EMULATED_KERNEL)
+        os.makedirs(spec)
+        with open(os.path.join(spec, "kernel.json"), "w") as f:
+            json.dump({"argv": [qemu, "-cpu", cpu, sys.executable, "-m", "ipykernel_launcher",
+                                "-f", "{connection_file}"],
+                       "display_name": f"Python 3 on an emulated {cpu}", "language": "python"}, f)
+        env = dict(os.environ, JUPYTER_PATH=os.pathsep.join(
+            p for p in (tmp, os.environ.get("JUPYTER_PATH")) if p))
+        print(f"emulated-CPU nbval pass: kernels under `{EMULATOR} -cpu {cpu}` "
+              f"(this machine: {cpu_model()})", flush=True)
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
+                               "--nbval-kernel-name", EMULATED_KERNEL, *pytest_args], env=env)
+        print(f"emulated-CPU nbval pass ({cpu}): exit {done.returncode}, "
+              f"{time.perf_counter() - start:.0f} s", flush=True)
+        return done.returncode
+
