@@ -44,7 +44,7 @@ def import_paddle():
     one warning, and takes back exactly the handler and level Paddle set: handlers and
     filters other threads add meanwhile are left alone. It also tells Paddle's
     dynamic-to-static (AST) converter to run embedloss as it is (its code works on
-    static values), see :func:`register_with_paddle`.
+    static values), see ``register_with_paddle``.
     """
     paddle = sys.modules.get("paddle")
     if paddle is None:
