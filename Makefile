@@ -8,10 +8,11 @@ NBVAL  := --nbval --nbval-current-env $(SANITIZE)
 # The notebooks of _toc.yml (parsed in one place, embedbook.toc), unless NB names some.
 NB     ?= $(shell $(PY) -m embedbook toc)
 
-.PHONY: help venv test book notebooks bench clean
+.PHONY: help venv test book translations notebooks bench clean
 
 help:
-	@echo "make book       build the HTML book into _build/html (strict: zero warnings)"
+	@echo "make book       build the HTML book into _build/html, English and Chinese (strict: zero warnings)"
+	@echo "make translations  refresh the Chinese catalogs (book/locales) from the English text"
 	@echo "make test       ruff, unit tests, nbval over every notebook (this CPU, then an emulated one), browser test"
 	@echo "make notebooks  re-execute notebooks in a fresh kernel and store the outputs (NB=path to pick one)"
 	@echo "make bench      speed of embedloss against native PyTorch and Paddle (prints ratios)"
@@ -30,9 +31,17 @@ $(STAMP): requirements.txt pyproject.toml bookpkg/pyproject.toml
 
 venv: $(STAMP)
 
+# The English edition, then the Chinese one (the same sources with language=zh_CN, its
+# prose from book/locales/zh_CN), copied into _build/html/zh. Both strict.
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
-	@echo "Open file://$(CURDIR)/_build/html/index.html"
+	$(PY) -m embedbook edition build zh_CN
+	@echo "Open file://$(CURDIR)/_build/html/index.html (Chinese: _build/html/zh/index.html)"
+
+# Refresh the Chinese catalogs from the English text: new sentences get empty entries,
+# edited ones keep their old translation marked fuzzy; then translate those.
+translations: $(STAMP)
+	$(PY) -m embedbook edition catalogs zh_CN
 
 # ruff lints the code. The browser test (tests/test_browser.py) reads the built site:
 # build it first. Then

@@ -11,7 +11,8 @@ USAGE = """usage: python -m embedbook COMMAND ...
   emulated [PYTEST ARGS] NB...  nbval in a kernel on an emulated CPU (QEMU)
   ignored NOTEBOOK...           list the cells whose output nbval ignores
   toc                           the notebooks of _toc.yml, one a line
-  parity [--device cpu|cuda] [--json PATH]   the parity report"""
+  parity [--device cpu|cuda] [--json PATH]   the parity report
+  edition build|catalogs LANGUAGE   build an edition, or refresh its catalogs"""
 
 
 def main(argv=None):
@@ -35,6 +36,10 @@ def main(argv=None):
 
         print("\n".join(toc_notebooks()))
         return 0
+    if command == "edition":
+        from .edition import main as edition
+
+        return edition(args)
     if command == "parity":
         from . import parity
 
