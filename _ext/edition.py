@@ -47,6 +47,9 @@ class KeepOutputsAndDocstringsUntranslated(SphinxTransform):
                 self._untranslatable(container)
         for desc in self.document.findall(addnodes.desc):
             self._untranslatable(desc)
+        for node in self.document.findall(nodes.TextElement):  # a module's docstring
+            if ":docstring of " in (node.source or ""):
+                node["translatable"] = False
 
     @staticmethod
     def _untranslatable(tree):
