@@ -10,7 +10,8 @@ gettext catalogs ``book/locales/zh_CN/LC_MESSAGES/book/<page>.po``.
   gettext builder) and updates that language's catalogs from it (``make
   translations``): a new sentence gets an empty entry, an edited one keeps its old
   translation marked fuzzy (a translator's hint; the build shows the English until
-  the entry is translated and the fuzzy mark removed), a removed one is dropped.
+  the entry is translated and the fuzzy mark removed), a removed one is dropped, and
+  a sentence that moved from another page keeps its translation.
 
 The Sphinx side (what is translated, glue in translated prose, the language switch)
 is ``_ext/edition.py``.
@@ -75,6 +76,7 @@ def update_catalogs(language: str) -> None:
     from babel.messages.pofile import read_po, write_po
 
     templates = extract()
+    memory = _translation_memory(language)
     for page, pot in templates.items():
         with pot.open("rb") as f:
             template = read_po(f)
@@ -82,11 +84,18 @@ def update_catalogs(language: str) -> None:
         if path.exists():
             with path.open("rb") as f:
                 catalog = read_po(f, locale=language)
+            created = catalog.creation_date
             catalog.update(template)
+            catalog.creation_date = created  # no change of date without a change of text
         else:
             catalog = template
             catalog.locale = language
         catalog.project, catalog.fuzzy = "embedloss book", False
+        catalog.header_comment = (f"# {language} translation of the page {page} of the embedloss book.\n"
+                                  "# `make translations` refreshes it from the English text (README).")
+        for message in catalog:  # a sentence moved from another page keeps its translation
+            if message.id and not message.string and message.id in memory:
+                message.string = memory[message.id]
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:
             write_po(f, catalog, width=0, no_location=True, omit_header=False,
@@ -99,6 +108,19 @@ def update_catalogs(language: str) -> None:
         if page not in templates and path.name != "sphinx.po":
             path.unlink()
             print(f"{path.relative_to(ROOT)}: removed (no such page)")
+
+
+def _translation_memory(language: str) -> dict[str, str]:
+    """Every finished translation of the language's catalogs, by English text."""
+    from babel.messages.pofile import read_po
+
+    memory = {}
+    for path in sorted((LOCALES / language / "LC_MESSAGES").rglob("*.po")):
+        with path.open("rb") as f:
+            for message in read_po(f, locale=language):
+                if message.id and message.string and not message.fuzzy:
+                    memory.setdefault(message.id, message.string)
+    return memory
 
 
 def main(argv: list[str]) -> int:
