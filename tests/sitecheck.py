@@ -143,7 +143,9 @@ _CAPTION_CONTRAST_JS = """() => {
     return rgb(getComputedStyle(document.documentElement).backgroundColor || 'rgb(255,255,255)');
   };
   const main = document.querySelector('main') || document.body;
+  // a heading's permalink (the "#" that shows on hover) is an icon, not caption text
   return [...main.querySelectorAll('figcaption, figcaption *')]
+    .filter(el => !el.closest('a.headerlink'))
     .filter(el => el.childNodes.length && [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
     .map(el => {
       const fg = lum(rgb(getComputedStyle(el).color)), bg = lum(background(el));
@@ -204,7 +206,12 @@ def search(browser, base, query, timeout=20_000):
                               ".map(a => a.getAttribute('href'))")
     finally:
         context.close()
-    return [h.split("?")[0] + ("#" + h.split("#", 1)[1] if "#" in h else "") for h in hrefs]
+    def clean(href):  # drop Sphinx's ?highlight=..., keep one #anchor
+        base, _, query = href.partition("?")
+        if "#" not in base and "#" in query:
+            base += "#" + query.rsplit("#", 1)[1]
+        return base
+    return [clean(h) for h in hrefs]
 
 
 # A citation role that MyST did not parse shows up as its source text.
