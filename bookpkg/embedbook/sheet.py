@@ -148,11 +148,11 @@ def porting_data():
 def error_entry(namespace, code, phrase):
     """Run ``code``, which must raise, in ``namespace``; display the code and what the
     library printed (:func:`message`), and check that the message holds ``phrase``,
-    the text of the entry's heading, so that a search for it lands on the entry."""
+    the text of the entry's heading, so that a search for it lands on the entry.
+    Returns nothing (the cell shows only the displayed code and message)."""
     from IPython.display import Markdown, display
 
     result = run(code, namespace)
     assert result.error is not None, f"{code!r} did not raise"
     assert phrase in message(result.error), (phrase, message(result.error))
     display(Markdown(_fence(code, "python") + "\n\n" + _fence(result.text, "text")))
-    return result
