@@ -1,8 +1,13 @@
 """The built book, as a reader meets it: every page of the table of contents in headless
 Chromium. Needs `_build/html` (`make test` builds it first) and Debian's `chromium`.
 
-Under CI (`CI=true`) a missing browser or site fails the test; elsewhere it skips and
-says how to get them. Full-page screenshots (light and dark theme) of every page go to
+Each page must open without problems (tests/sitecheck.py lists them: among others no
+page taller than 15,000 px at 1280 px wide, no figure caption under 4.5:1 contrast in
+either theme, no figure text under 9 pt, no link to the placeholder repository); a
+search for each of three error messages must land on its entry of the errors page; and
+a deliberately broken copy of a page, and a search for a message no page has, must be
+caught. Under CI (`CI=true`) a missing browser or site fails the test; elsewhere it
+skips and says how to get them. Full-page screenshots (light and dark theme) of every page go to
 `_build/screenshots/` for a person to look at.
 """
 from __future__ import annotations
