@@ -8,8 +8,10 @@ Five things, each small:
   needed: it is only files); they are copied into `_static/mathjax/` and `mathjax_path`
   points there. Without the package the site falls back to the CDN (and the browser
   test, offline, fails on the formulas it cannot typeset).
-- A banner while `repository: url:` in `_config.yml` is still the placeholder, so
-  the launch, edit and issue buttons are not mistaken for a real home.
+- No dead buttons: while `repository: url:` in `_config.yml` is still the placeholder
+  (a local build; the Pages workflow puts in the real repository), the repository,
+  edit, issue and launch buttons are left out, since each would lead to a page that
+  does not exist. The .ipynb download button stays: it needs no home.
 - Each page's inline scripts once: Sphinx 7.4 repeats sphinx-thebe's `const`
   declarations, a JavaScript error in every page's console.
 - "Bases:" in the API reference without embedloss's private mixins.
@@ -79,16 +81,19 @@ def _copy_mathjax(app, exc):
             shutil.copytree(es5 / sub, dest / sub)
 
 
-# --- Theme: placeholder banner, colour mode, scripts -------------------------------------
+# --- Theme: buttons only with a real home, scripts ---------------------------------------
 
 def _theme_options(app, config):
     options = config.html_theme_options
     url = options.get("repository_url", "")
-    if PLACEHOLDER in url and not options.get("announcement"):
-        options["announcement"] = (
-            "This copy of the book has no public repository yet: the launch, edit and issue "
-            "buttons point to a placeholder until <strong>repository: url</strong> in "
-            "<strong>_config.yml</strong> names the real one.")
+    if PLACEHOLDER in url:
+        # No public home: no button may point at it. (sphinx-book-theme shows the
+        # launch buttons only for a repository URL, and the others only when asked.)
+        options.pop("repository_url", None)
+        options.pop("launch_buttons", None)
+        for button in ("use_repository_button", "use_edit_page_button", "use_issues_button",
+                       "use_source_button"):
+            options[button] = False
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):

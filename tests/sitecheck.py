@@ -4,8 +4,11 @@ Used by tests/test_browser.py. `serve` puts a built site on localhost; `PageChec
 opens one page in headless Chromium (Debian's `chromium`, driven by Playwright) and
 returns the problems a reader would hit: JavaScript errors, math left as raw TeX, images
 that do not load or have no real alt text, links and anchors that lead nowhere, files that
-answer 404, tables clipped by the text column, code blocks that scroll sideways, and
-citations that have no entry in the bibliography.
+answer 404, tables clipped by the text column, code blocks that scroll sideways,
+citations that have no entry in the bibliography, a page taller than `MAX_PAGE_HEIGHT`
+at 1280 px wide, figure captions whose contrast is under WCAG AA's 4.5:1 in the light or
+the dark theme, and links to the placeholder repository (`PLACEHOLDER`). `search` asks
+the site's own search box, as a reader who pastes an error message does.
 """
 from __future__ import annotations
 
@@ -25,6 +28,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 INSTALL_HINT = ("the browser test needs Debian's Chromium: "
                 "sudo apt-get update && sudo apt-get install -y chromium chromium-driver")
+
+#: The tallest page a reader should have to scroll, at 1280 px wide (about 17 screens).
+MAX_PAGE_HEIGHT = 15_000
+#: WCAG AA's minimum contrast for body-size text, such as a figure's caption.
+MIN_CONTRAST = 4.5
+#: Matplotlib's default text size and the figures' resolution (embedbook.kernel.setup):
+#: a figure's 10 pt text shows at 10 * 100/96 CSS pt at its natural size.
+FIGURE_TEXT_PT, FIGURE_DPI, MIN_FIGURE_TEXT_PT = 10, 100, 9
+#: The repository URL of a copy that has no public home yet (_config.yml); no link may use it.
+PLACEHOLDER = "/OWNER/"
 
 # Text a reader must never see outside code: TeX that MathJax did not typeset.
 RAW_MATH = re.compile(r"\$\$|\\begin\{|\\\(|\\\[")
@@ -113,6 +126,93 @@ _LAYOUT_JS = """() => {
   }
   return out;
 }"""
+
+# The contrast of each figure caption's text against the background behind it (the first
+# ancestor with an opaque background colour, else the page's), as WCAG defines it.
+_CAPTION_CONTRAST_JS = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+    }
+    return rgb(getComputedStyle(document.documentElement).backgroundColor || 'rgb(255,255,255)');
+  };
+  const main = document.querySelector('main') || document.body;
+  // a heading's permalink (the "#" that shows on hover) is an icon, not caption text
+  return [...main.querySelectorAll('figcaption, figcaption *')]
+    .filter(el => !el.closest('a.headerlink'))
+    .filter(el => el.childNodes.length && [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+    .map(el => {
+      const fg = lum(rgb(getComputedStyle(el).color)), bg = lum(background(el));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      return {text: el.textContent.replace(/\\s+/g, ' ').trim().slice(0, 50), ratio: Math.round(ratio * 100) / 100};
+    });
+}"""
+
+_DARK_JS = ("() => { document.documentElement.dataset.theme = 'dark';"
+            " document.documentElement.dataset.mode = 'dark'; }")
+_LIGHT_JS = ("() => { document.documentElement.dataset.theme = 'light';"
+             " document.documentElement.dataset.mode = 'light'; }")
+
+
+# Each notebook figure's rendered width against its natural width: scaled down, its
+# text shrinks with it.
+_FIGURES_JS = """() => [...document.querySelectorAll('main .cell_output img')]
+  .filter(i => i.naturalWidth > 0 && i.clientWidth > 0)
+  .map(i => ({src: i.getAttribute('src'), scale: i.clientWidth / i.naturalWidth}))"""
+
+
+def figure_text_pt(scale):
+    """The CSS point size of a figure's default text when the image is shown at ``scale``."""
+    return FIGURE_TEXT_PT * FIGURE_DPI / 96 * scale
+
+
+def page_height(page):
+    """The page's height in CSS pixels once its math is typeset and its images loaded."""
+    page.evaluate(_WAIT_FOR_MATH_JS)
+    page.evaluate(_IMAGES_JS)
+    return int(page.evaluate("() => document.documentElement.scrollHeight"))
+
+
+def caption_contrast(page):
+    """[(theme, caption text, contrast ratio)] of every figure caption, light and dark."""
+    found = []
+    for theme, script in (("light", _LIGHT_JS), ("dark", _DARK_JS)):
+        page.evaluate(script)
+        found += [(theme, c["text"], c["ratio"]) for c in page.evaluate(_CAPTION_CONTRAST_JS)]
+    page.evaluate(_LIGHT_JS)
+    return found
+
+
+def search(browser, base, query, timeout=20_000):
+    """The result links (page#anchor, relative to the site) that the site's search page
+    lists for ``query``, best first, as a reader who pastes it into the search box gets."""
+    from urllib.parse import quote
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}search.html?q={quote(query)}", wait_until="load")
+        # Sphinx's searchtools fills #search-results, then writes a summary line.
+        page.wait_for_function(
+            "() => { const s = document.querySelector('#search-results .search-summary, "
+            "#search-results p'); return s && s.textContent.trim().length > 0; }", timeout=timeout)
+        hrefs = page.evaluate("() => [...document.querySelectorAll('#search-results ul.search li a')]"
+                              ".map(a => a.getAttribute('href'))")
+    finally:
+        context.close()
+    def clean(href):  # drop Sphinx's ?highlight=..., keep one #anchor
+        base, _, query = href.partition("?")
+        if "#" not in base and "#" in query:
+            base += "#" + query.rsplit("#", 1)[1]
+        return base
+    return [clean(h) for h in hrefs]
+
 
 # A citation role that MyST did not parse shows up as its source text.
 RAW_CITE = re.compile(r"\{cite(?::[a-z]+)?\}")
@@ -239,7 +339,22 @@ class PageChecker:
             problems += [f"citation without an entry in the bibliography: {c!r}" for c in layout["cites"]]
             if RAW_CITE.search(page.evaluate(_VISIBLE_TEXT_JS)):
                 problems.append("a {cite} role shown as raw text (not parsed)")
+            info["height"] = height = page_height(page)
+            if height > MAX_PAGE_HEIGHT:
+                problems.append(f"page too tall: {height} px at 1280 px wide (limit {MAX_PAGE_HEIGHT}); "
+                                "split it into section pages")
+            for theme, text, ratio in caption_contrast(page):
+                if ratio < MIN_CONTRAST:
+                    problems.append(f"caption contrast {ratio}:1 in the {theme} theme, under "
+                                    f"{MIN_CONTRAST}:1: {text!r}")
+            for fig in page.evaluate(_FIGURES_JS):
+                size = figure_text_pt(fig["scale"])
+                if size < MIN_FIGURE_TEXT_PT:
+                    problems.append(f"figure text {size:.1f} pt at the rendered size (under "
+                                    f"{MIN_FIGURE_TEXT_PT} pt): {fig['src']} shown at {fig['scale']:.0%}")
             info["links"] = links = page.evaluate(_LINKS_JS)
+            problems += [f"placeholder link (no real repository configured): {h}"
+                         for h in links if PLACEHOLDER in h]
             problems += self._check_links(page_path, links)
             info["ids"] = set(page.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id)"))
             if self.screenshots:

@@ -1,8 +1,13 @@
 """The built book, as a reader meets it: every page of the table of contents in headless
 Chromium. Needs `_build/html` (`make test` builds it first) and Debian's `chromium`.
 
-Under CI (`CI=true`) a missing browser or site fails the test; elsewhere it skips and
-says how to get them. Full-page screenshots (light and dark theme) of every page go to
+Each page must open without problems (tests/sitecheck.py lists them: among others no
+page taller than 15,000 px at 1280 px wide, no figure caption under 4.5:1 contrast in
+either theme, no figure text under 9 pt, no link to the placeholder repository); a
+search for each of three error messages must land on its entry of the errors page; and
+a deliberately broken copy of a page, and a search for a message no page has, must be
+caught. Under CI (`CI=true`) a missing browser or site fails the test; elsewhere it
+skips and says how to get them. Full-page screenshots (light and dark theme) of every page go to
 `_build/screenshots/` for a person to look at.
 """
 from __future__ import annotations
@@ -14,7 +19,18 @@ import warnings
 from pathlib import Path
 
 import pytest
-from sitecheck import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT, PageChecker, serve, serves_mathjax, toc_pages
+from sitecheck import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    MAX_PAGE_HEIGHT,
+    PLACEHOLDER,
+    PageChecker,
+    search,
+    serve,
+    serves_mathjax,
+    toc_pages,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
@@ -106,17 +122,6 @@ def _notebook_pages():
     return [p for p in PAGES if (ROOT / p).with_suffix(".ipynb").exists()]
 
 
-@pytest.mark.parametrize("page", _notebook_pages())
-def test_notebook_page_has_launch_and_download(checked, page):
-    _, info = checked(page)
-    notebook = Path(page).with_suffix(".ipynb").as_posix()
-    hrefs = info["links"]
-    assert any("mybinder.org/v2/" in h and notebook in h for h in hrefs), "no Binder launch button"
-    assert any("colab.research.google.com/github/" in h and h.endswith(notebook) for h in hrefs), \
-        "no Colab launch button"
-    assert any(h.endswith("_sources/" + notebook) for h in hrefs), "no .ipynb download"
-
-
 def _repository():
     """`repository: url` and `branch` of _config.yml, the one place that names the home."""
     import yaml
@@ -125,18 +130,100 @@ def _repository():
     return repo["url"].rstrip("/"), repo.get("branch", "main")
 
 
+def _has_home():
+    """Whether _config.yml names a real repository (the Pages workflow puts one in)."""
+    return PLACEHOLDER not in _repository()[0] + "/"
+
+
+@pytest.mark.parametrize("page", _notebook_pages())
+def test_notebook_page_has_launch_and_download(checked, page):
+    _, info = checked(page)
+    notebook = Path(page).with_suffix(".ipynb").as_posix()
+    hrefs = info["links"]
+    assert any(h.endswith("_sources/" + notebook) for h in hrefs), "no .ipynb download"
+    binder = any("mybinder.org/v2/" in h and notebook in h for h in hrefs)
+    colab = any("colab.research.google.com/github/" in h and h.endswith(notebook) for h in hrefs)
+    if _has_home():
+        assert binder, "no Binder launch button"
+        assert colab, "no Colab launch button"
+    else:  # a launch button would open a repository that does not exist
+        assert not binder and not colab, "launch buttons in a build with no repository configured"
+
+
 @pytest.mark.parametrize("page", PAGES[:1] + _notebook_pages()[:1])
 def test_buttons_follow_the_repository_setting(checked, page):
     url, branch = _repository()
+    hrefs = checked(page)[1]["links"]
+    if not _has_home():
+        # No public home configured: no repository, edit, issue or launch button, and no
+        # banner apologising for them (test_page_reads_well fails on any placeholder link).
+        assert not any(PLACEHOLDER in h for h in hrefs)
+        assert not any("/edit/" in h or "/issues/new" in h for h in hrefs), "a dead edit or issue button"
+        return
     owner_repo = url.split("github.com/", 1)[-1]
     source = Path(page).with_suffix(".ipynb" if (ROOT / page).with_suffix(".ipynb").exists() else ".md")
-    hrefs = checked(page)[1]["links"]
     assert url in hrefs, "no repository button"
     assert f"{url}/edit/{branch}/{source.as_posix()}" in hrefs, "no edit button for this page's source"
     assert any(h.startswith(f"{url}/issues/new") for h in hrefs), "no issue button"
     if source.suffix == ".ipynb":
         assert any(h.startswith(f"https://mybinder.org/v2/gh/{owner_repo}/{branch}?") for h in hrefs)
         assert f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{source.as_posix()}" in hrefs
+
+
+def test_no_placeholder_banner(checker):
+    """A local build with no repository configured shows no banner about it."""
+    page = checker.browser.new_page()
+    try:
+        page.goto(checker.base + PAGES[0], wait_until="load")
+        banner = page.evaluate("() => (document.querySelector('.bd-header-announcement') || {}).textContent || ''")
+    finally:
+        page.close()
+    assert "placeholder" not in banner.lower(), f"placeholder banner shown: {banner.strip()[:120]!r}"
+
+
+# --- A reader who pastes an error message into the search box lands on its entry ---------
+
+ERRORS_PAGE = "book/errors.html"
+#: Messages as the libraries print them (one of each), with the errors page's entry for it.
+SEARCHED_MESSAGES = [
+    "0D or 1D target tensor expected, multi-target not supported",          # PyTorch
+    "the shape of input tensor 1 should be equal to input tensor 2",        # Paddle
+    "must contain only 1 and -1, but got the values",                       # embedloss
+]
+
+
+def search_problem(browser, base, message):
+    """None if the site's search for ``message`` lists, first, the entry of the errors
+    page whose heading holds it; else what went wrong."""
+    results = search(browser, base, message)
+    if not results:
+        return f"a search for {message!r} finds nothing"
+    first = results[0]
+    page, _, anchor = first.partition("#")
+    if not page.endswith(ERRORS_PAGE) or not anchor:
+        return f"a search for {message!r} lands on {first!r}, not on an entry of {ERRORS_PAGE}"
+    context = browser.new_context()
+    try:
+        view = context.new_page()
+        view.goto(base + ERRORS_PAGE, wait_until="load")
+        heading = view.evaluate("id => { const s = document.getElementById(id);"
+                                " const h = s && s.querySelector('h1, h2, h3, h4');"
+                                " return h ? h.textContent : ''; }", anchor)
+    finally:
+        context.close()
+    if message.lower() not in heading.lower():
+        return f"a search for {message!r} lands on #{anchor}, whose heading is {heading.strip()!r}"
+    return None
+
+
+@pytest.mark.parametrize("message", SEARCHED_MESSAGES)
+def test_search_for_an_error_message_lands_on_its_entry(browser, site, message):
+    problem = search_problem(browser, site, message)
+    assert problem is None, problem
+
+
+def test_a_search_that_misses_is_caught(browser, site):
+    assert search_problem(browser, site, "quuxfrob must be frobnicated") is not None
 
 
 # --- The API page lists the whole public API ---------------------------------------------
@@ -208,7 +295,12 @@ BREAKAGE = """
 <img src="../_static/no-alt.png">
 <img src="../_static/path-alt.png" alt="../_images/path-alt.png">
 <p>A fact <span class="bibtex-citation" id="no-entry">[]</span>.</p>
-""" % ("x" * 400, "y" * 400)
+<figure><img src="../_static/faint.png" alt="a faint figure"><figcaption><p>FAINT-CAPTION</p></figcaption></figure>
+<style>figcaption p { color: #bbbbbb !important; }</style>
+<a href="https://github.com/OWNER/embedloss">placeholder home</a>
+<div style="height: %dpx">a very tall page</div>
+<div class="cell_output"><img src="../_images/FIGURE.png" alt="a figure shown too small" style="width: 80px"></div>
+""" % ("x" * 400, "y" * 400, MAX_PAGE_HEIGHT + 1000)
 
 
 def _break(html_dir, page, old, new):
@@ -224,7 +316,8 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
         _unavailable(f"no built book at {HTML}: run `make book` first")
     broken = tmp_path / "html"
     shutil.copytree(HTML, broken)
-    _break(broken, PAGES[0], "</main>", BREAKAGE + "</main>")
+    figure = next((broken / "_images").glob("*.png")).name  # a real figure, to shrink
+    _break(broken, PAGES[0], "</main>", BREAKAGE.replace("FIGURE.png", figure) + "</main>")
     if local_mathjax:
         # MathJax that does not load (as from a CDN with no network): formulas stay raw TeX.
         _break(broken, "book/api.html", "mathjax/tex-mml-chtml.js", "mathjax/no-such-bundle.js")
@@ -238,7 +331,9 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
                 "table clipped", "TABLE-CELL-TOO-WIDE", "code block scrolls sideways", "CODE-LINE-TOO-LONG",
                 "image without real alt text: ../_static/no-alt.png",
                 "image without real alt text: ../_static/path-alt.png",
-                "citation without an entry in the bibliography: '[]'"]
+                "citation without an entry in the bibliography: '[]'",
+                "page too tall:", "caption contrast", "FAINT-CAPTION", "figure text",
+                "placeholder link (no real repository configured): https://github.com/OWNER/embedloss"]
     if local_mathjax:
         expected += ["TeX error in math:", "raw TeX in the page's text"]
     for text in expected:

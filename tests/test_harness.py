@@ -120,17 +120,19 @@ def test_nbval_fails_when_a_printed_number_changes(tmp_path):
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
             text = "".join(out.get("text", ""))
-            match = re.search(r"0\.5071", text)
+            match = re.search(r"\d\.\d{4}", text)
             if out.get("name") == "stdout" and match:
-                out["text"] = text[:match.start()] + "0.5072" + text[match.end():]
+                printed = match.group()
+                wrong = printed[:-1] + str((int(printed[-1]) + 1) % 10)
+                out["text"] = text[:match.start()] + wrong + text[match.end():]
                 break
         else:
             continue
         break
     else:
-        pytest.fail("no printed number 0.5071 found in the quickstart notebook to change")
+        pytest.fail("no printed number with 4 decimals found in the quickstart notebook to change")
     changed = tmp_path / "changed.ipynb"
     changed.write_text(json.dumps(nb))
     bad = _nbval(changed)
     assert bad.returncode == 1, bad.stdout[-3000:]
-    assert "0.5072" in bad.stdout and "0.5071" in bad.stdout, "nbval should report the changed number"
+    assert wrong in bad.stdout and printed in bad.stdout, "nbval should report the changed number"

@@ -5,8 +5,10 @@ nothing of this package; this package imports ``embedloss`` and the book's tools
 (Jupyter, nbval, matplotlib, scikit-learn). Modules, one concern each:
 
 - :mod:`embedbook.kernel`: a notebook's first cell (``setup()``), version printing;
-- :mod:`embedbook.tables`: the rows the frameworks pages print (``outcome``,
-  ``markdown_table``);
+- :mod:`embedbook.tables`: the one helper for rows that say what a call did
+  (``outcome``, ``message``) and for Markdown tables (``markdown_table``);
+- :mod:`embedbook.sheet`: snippets run and shown in synchronised tabs (``tabs``): the
+  front door, the quick start, the cheat sheet, the page of common errors;
 - :mod:`embedbook.provenance`: what produced a notebook's outputs, the executor
   behind ``make notebooks``;
 - :mod:`embedbook.emulated`: ``make test``'s nbval pass on an emulated CPU;

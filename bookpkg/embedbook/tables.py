@@ -1,5 +1,8 @@
-"""Tables of what calls do: the frameworks chapter's pages run a call, and a row says
-what happened (its exception, or its result)."""
+"""Tables of what calls do, the book's one helper for them: a page runs a call, and a
+row says in words what happened (``raised ValueError``, ``returned float16``,
+``returned 0.2488``); :func:`markdown_table` displays the rows as one table. The
+cheat sheet, the porting guide, the differences pages and the hinge chapter use these,
+and no page defines its own."""
 from __future__ import annotations
 
 import re
@@ -12,10 +15,23 @@ from embedloss.reference import as_float64
 NOISE = re.compile(r"\s*\(at [^()]*:\d+\)|\s*\[Hint:.*$")
 
 
+# Paddle appends a C++ summary to some messages; a reader's build prints another one.
+_PADDLE_TAIL = re.compile(r"\n\s*-{5,}.*", re.S)
+
+
 def first_line(exc):
     """An exception's first line, without build-specific source locations (``NOISE``)."""
     lines = str(exc).strip().splitlines()
     return NOISE.sub("", lines[0]).strip() if lines else ""
+
+
+def message(exc):
+    """An exception as a console prints its last line, ``TypeError: ...``, whole: every
+    line of its message, less what depends on how Paddle was built (``NOISE``: the C++
+    file and line that raised, a trailing ``[Hint: ...]``, a C++ summary)."""
+    text = _PADDLE_TAIL.sub("", str(exc)).strip()
+    lines = [NOISE.sub("", line).rstrip() for line in text.splitlines()]
+    return f"{type(exc).__name__}: " + "\n".join(line for line in lines if line.strip())
 
 
 def dtype_of(x):
@@ -23,26 +39,27 @@ def dtype_of(x):
     return str(x.dtype).replace("torch.", "").replace("paddle.", "")
 
 
-def _describe(result, show):
+def _describe(result, show, fmt=".4f"):
     modules = tuple(m.nn.Module if name == "torch" else m.nn.Layer
                     for name in ("torch", "paddle") if (m := sys.modules.get(name)) is not None)
     if result is None:
-        return "no error, returns None"
+        return "returned None"
     if modules and isinstance(result, modules):
         return "accepted"
     if show == "shape":
-        return f"ok, shape {tuple(result.shape)}"
+        return f"returned shape {tuple(result.shape)}"
     if show == "dtype":
-        return f"ok, {dtype_of(result)}"
+        return f"returned {dtype_of(result)}"
     v = as_float64(result)
-    return f"returns {v.item():.4f}" if v.size == 1 else f"returns shape {v.shape}"
+    return f"returned {v.item():{fmt}}" if v.size == 1 else f"returned shape {v.shape}"
 
 
-def outcome(call, show="value", kind_only=False):
-    """Run ``call()`` and say what happened, for a table row: its exception's type (and,
-    unless ``kind_only``, the first line of its message), ``accepted`` for a built
-    module, or its result: the value to 4 decimals (``show="value"``), the shape
-    (``"shape"``) or the dtype (``"dtype"``). Warnings are silenced."""
+def outcome(call, show="value", kind_only=False, fmt=".4f"):
+    """Run ``call()`` and say in words what happened, for a table row:
+    ``raised ValueError`` (with ``kind_only``), else the exception whole
+    (:func:`message`); ``accepted`` for a built module; or what it returned: the value to
+    4 decimals (``show="value"``, or the format ``fmt``), the shape (``"shape"``) or
+    the dtype (``"dtype"``). Warnings are silenced."""
     import warnings
 
     try:
@@ -50,16 +67,27 @@ def outcome(call, show="value", kind_only=False):
             warnings.simplefilter("ignore")
             result = call()
     except Exception as exc:  # every exception is a row of a table
-        return type(exc).__name__ if kind_only else f"{type(exc).__name__}: {first_line(exc)}"
-    return _describe(result, show)
+        return f"raised {type(exc).__name__}" if kind_only else message(exc)
+    return _describe(result, show, fmt)
+
+
+class Code(str):
+    """A table cell's text to show as inline code (``markdown_table`` keeps it as is)."""
 
 
 def markdown_table(header, rows):
-    """Display a Markdown table; Markdown punctuation in the cells is escaped."""
+    """Display a Markdown table, as one output. Markdown punctuation in the cells is
+    escaped, except in :class:`Code` parts; a cell may be a list of parts (text and
+    :class:`Code`), shown one after another."""
     from IPython.display import Markdown, display
 
-    def cell(text):
+    def part(text):
+        if isinstance(text, Code):
+            return "`" + str(text).replace("|", "\\|").replace("\n", " ") + "`"
         return re.sub(r"([\\`*_<>\[\]|#])", r"\\\1", str(text)).replace("\n", " ")
+
+    def cell(value):
+        return "".join(part(p) for p in value) if isinstance(value, list) else part(value)
 
     lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
