@@ -104,9 +104,12 @@ def checked(checker):
 
 
 PAGES = toc_pages(ROOT)
+#: The Chinese edition's pages (the same sources, built into the site's zh/ folder):
+#: every check of a page applies to them too, the language switch's links included.
+ZH_PAGES = [f"zh/{page}" for page in PAGES]
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + ZH_PAGES)
 def test_page_reads_well(checked, page):
     problems, info = checked(page)
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
@@ -182,6 +185,41 @@ def test_no_placeholder_banner(checker):
 
 
 # --- A reader who pastes an error message into the search box lands on its entry ---------
+
+# Each CJK character, drawn in the page's own font, differs from a character no font has
+# (drawn as the missing-glyph box): the Chinese text has glyphs (Debian: fonts-noto-cjk).
+_CJK_GLYPHS_JS = """(text) => {
+  const el = document.querySelector('main p') || document.body;
+  const font = getComputedStyle(el).font;
+  const draw = (ch) => { const c = document.createElement('canvas'); c.width = c.height = 40;
+    const g = c.getContext('2d'); g.font = font; g.textBaseline = 'top'; g.fillText(ch, 2, 2);
+    return c.toDataURL(); };
+  const missing = draw('\\u{10FFFD}');
+  return [...text].filter(ch => draw(ch) === missing);
+}"""
+
+
+@pytest.mark.parametrize("page", ["zh/book/cosine.html", "zh/book/glossary.html"])
+def test_chinese_pages_have_glyphs(browser, site, page):
+    context = browser.new_context()
+    try:
+        view = context.new_page()
+        view.goto(site + page, wait_until="load")
+        assert view.evaluate("() => document.documentElement.lang") == "zh-CN"
+        text = view.evaluate("() => document.querySelector('main h1').textContent")
+        chinese = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+        assert chinese, f"{page}: its title has no Chinese text: {text!r}"
+        assert view.evaluate(_CJK_GLYPHS_JS, "".join(chinese)) == [], (
+            f"{page}: Chinese characters drawn as missing glyphs (install fonts-noto-cjk)")
+    finally:
+        context.close()
+
+
+def test_chinese_search_finds_the_cosine_chapter(browser, site):
+    """Sphinx's Chinese search splits words with jieba (pinned in requirements.txt)."""
+    results = search(browser, site + "zh/", "余弦")
+    assert any(r.partition("#")[0] == "book/cosine.html" for r in results), results
+
 
 ERRORS_PAGE = "book/errors.html"
 #: Messages as the libraries print them (one of each), with the errors page's entry for it.
