@@ -145,6 +145,7 @@ def study(progress: Callable[[str], None] = print) -> dict[str, Any]:
         for (m, s), run in trials.items():
             runs.append(_record(run, test_metrics(run) if m == best else None))
             runs[-1]["val_mean_cos"] = mean_cos(_model.embed(run.net, split.x_val))
+            runs[-1]["val_mean_cos_last_step"] = mean_cos(_model.embed(run.last, split.x_val))
             if name == "hinge_similarity" and m == best:  # what it trained towards
                 runs[-1]["test_last_step"] = _metrics.retrieval_metrics(
                     _model.embed(run.last, split.x_test), split.y_test)
