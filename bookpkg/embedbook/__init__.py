@@ -15,7 +15,7 @@ nothing of this package; this package imports ``embedloss`` and the book's tools
 - :mod:`embedbook.lint`: cells whose output nbval ignores must assert;
 - :mod:`embedbook.toc`: ``_toc.yml``, parsed here only;
 - :mod:`embedbook.parity`: the parity report of embedloss and the frameworks;
-- :mod:`embedbook.digits`: the training study.
+- :mod:`embedbook.training`: the training study (MNIST-1D), a subpackage.
 
 The command line, ``python -m embedbook COMMAND``, is in :mod:`embedbook.__main__`.
 """
