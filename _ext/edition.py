@@ -16,8 +16,8 @@ written; another edition is the same sources built with ``language`` set (see
 - **The language switch.** Every page of each edition links to the same page in the
   other (``EDITIONS``: the English site at the root, the others in a folder each), and
   names it in ``<link rel="alternate" hreflang>``.
-- **Per-language settings.** The title and the toggle hint of each edition
-  (``EDITIONS``), applied when the build's ``language`` is set.
+- **Per-language settings.** The title, the toggle hint and the folded cells' prompts
+  of each edition (``EDITIONS``), applied when the build's ``language`` is set.
 """
 from __future__ import annotations
 
@@ -26,10 +26,12 @@ from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 
 #: language code -> (folder of its edition in the site, name in its own language,
-#: the book's title, sphinx-togglebutton's hint). English is the root edition.
+#: the book's title, sphinx-togglebutton's hint, MyST-NB's prompts of a folded cell).
+#: English is the root edition.
 EDITIONS = {
-    "en": ("", "English", None, None),
-    "zh_CN": ("zh", "简体中文", "嵌入损失函数：可执行的参考手册", "点击显示"),
+    "en": ("", "English", None, None, None),
+    "zh_CN": ("zh", "简体中文", "嵌入损失函数：可执行的参考手册", "点击显示",
+              ("显示代码单元格", "隐藏代码单元格")),
 }
 
 
@@ -89,11 +91,13 @@ def _language(app):
 
 
 def _edition_settings(app, config):
-    _, _, title, hint = EDITIONS.get(config.language or "en", EDITIONS["en"])
+    _, _, title, hint, prompts = EDITIONS.get(config.language or "en", EDITIONS["en"])
     if title:
         config.html_title = title
     if hint:
         config.togglebutton_hint = hint
+    if prompts:
+        config.nb_code_prompt_show, config.nb_code_prompt_hide = prompts
 
 
 def _language_switch(app, pagename, templatename, context, doctree):
@@ -104,7 +108,7 @@ def _language_switch(app, pagename, templatename, context, doctree):
     up = context["pathto"]("index").rsplit("index.html", 1)[0]  # this edition's root, relative
     root = up + ("../" if EDITIONS[here][0] else "")  # the site's root (English edition)
     links, alternates = [], []
-    for code, (folder, name, _, _) in EDITIONS.items():
+    for code, (folder, name, *_) in EDITIONS.items():
         if code == here:
             continue
         href = f"{root}{folder + '/' if folder else ''}{pagename}.html"
