@@ -9,6 +9,7 @@ a run's ratio is median(embedloss) / median(native). Each case is measured in
 Targets: <= 1.3 at 8x16, <= 1.10 at 4096x512.
 
     .venv/bin/python benchmarks/speed.py [--runs 3] [--repeats 30] [--threads 1] [--framework torch]
+                                         [--sizes 8x16] [--clock cpu]
 
 ``--threads N`` sets the CPU threads of both frameworks (OMP/MKL before they are
 imported, and torch.set_num_threads); 0 keeps each framework's default.
@@ -79,11 +80,15 @@ def _paddle_cases(n, d):
     }
 
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
 def _time(run, fn, arrays, backward, calls):
-    start = time.perf_counter()
+    start = _clock()
     for _ in range(calls):
         run(fn, arrays, backward)
-    return (time.perf_counter() - start) / calls
+    return (_clock() - start) / calls
 
 
 def compare(run, arrays, ours, native, backward, calls, repeats):
@@ -105,7 +110,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: each framework's default)")
     parser.add_argument("--framework", choices=["torch", "paddle", "both"], default="both")
+    parser.add_argument("--clock", choices=list(CLOCKS), default="wall",
+                        help="wall (default) or cpu: this process's CPU time, less sensitive to other "
+                             "processes on a shared machine")
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     args = parser.parse_args(argv)
+    global _clock
+    _clock = CLOCKS[args.clock]
     if args.threads:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
@@ -114,7 +125,7 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"{args.runs} runs of {args.repeats} interleaved repeats; ratio = median(embedloss) / median(native) "
-          f"per run; threads: {args.threads or 'default'} (torch {torch.get_num_threads()}); "
+          f"per run, {args.clock} clock; threads: {args.threads or 'default'} (torch {torch.get_num_threads()}); "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     over = []
     for framework in frameworks:
@@ -124,7 +135,8 @@ def main(argv=None):
             except ImportError:
                 print("paddle: not installed, skipped")
                 continue
-        for size, (shape, target, calls) in SIZES.items():
+        for size in args.sizes:
+            shape, target, calls = SIZES[size]
             run, cases = (_torch_cases if framework == "torch" else _paddle_cases)(*shape)
             for name, (arrays, ours, native) in cases.items():
                 for backward in (False, True):

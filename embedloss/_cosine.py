@@ -94,8 +94,11 @@ def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float 
         array([0.    , 0.7071])
     """
     register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
-    xp, bad_labels = checked_cosine_call(NAME, x1, x2, target, margin, reduction, eps, validate)
-    loss: Array = _cosine(xp, bad_labels, x1, x2, target, float(margin), reduction, float(eps), stable)
+    xp, bad_labels, plain = checked_cosine_call(NAME, x1, x2, target, margin, reduction, eps, validate)
+    if plain and (native := xp.native_cosine(eps, stable, x1.dtype)) is not None:  # type: ignore[attr-defined]
+        loss: Array = native(x1, x2, target, margin, reduction)
+    else:
+        loss = _cosine(xp, bad_labels, x1, x2, target, float(margin), reduction, float(eps), stable)
     return loss
 
 

@@ -58,8 +58,11 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0, re
         array([0.3, 0.7, 0. ])
     """
     register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
-    xp, bad_labels = checked_hinge_call(NAME, input, target, margin, reduction, validate)
-    loss: Array = _hinge(xp, bad_labels, input, target, float(margin), reduction)
+    xp, bad_labels, plain = checked_hinge_call(NAME, input, target, margin, reduction, validate)
+    if plain and (native := xp.native_hinge()) is not None:  # (the common call)
+        loss: Array = native(input, target, margin, reduction)
+    else:
+        loss = _hinge(xp, bad_labels, input, target, float(margin), reduction)
     return loss
 
 

@@ -5,10 +5,28 @@ from typing import Any
 
 import numpy as np
 
-from ._types import LabelCheck, NativeCosine, NativeHinge
+from ._types import LabelCheck, NativeCosine, NativeHinge, NoLabelMask
+
+_PM1_BYTES: dict[Any, tuple[bytes | None, bytes]] = {}  # dtype -> _pm1_layout(dtype)
 
 
-class NumpyBackend:
+def _pm1_layout(dtype: Any) -> tuple[bytes | None, bytes]:
+    """(a byte table mapping -1's sign byte to 1's, or None; the bytes of 1) for ``dtype``.
+
+    The table is given for a float dtype whose 1 and -1 differ in one byte only, and
+    whose 1 holds that byte's value nowhere else (so no other byte can be mapped into
+    place): float16, float32 and float64, either byte order."""
+    one = np.ones((), dtype).tobytes()
+    if np.dtype(dtype).kind == "f":
+        minus = np.array(-1, dtype).tobytes()
+        differ = [j for j in range(len(one)) if one[j] != minus[j]]
+        if len(differ) == 1 and one.count(one[differ[0]]) == 1:
+            s = differ[0]
+            return bytes.maketrans(minus[s:s + 1], one[s:s + 1]), one
+    return None, np.ones((), np.dtype(dtype).newbyteorder("=")).tobytes()  # (np.abs returns native order)
+
+
+class NumpyBackend(NoLabelMask):
     name = "numpy"
 
     @staticmethod
@@ -96,22 +114,21 @@ class NumpyBackend:
 
     @staticmethod
     def all_plus_minus_one(x: Any) -> bool:
-        if x.size <= 64:  # (a Python set is the cheapest test of a few labels)
-            return set(x.ravel().tolist()) <= {1, -1}
-        return bool(np.count_nonzero(np.abs(x) != 1) == 0)
+        """Every value is exactly 1 or -1, compared as bytes (1 has one representation
+        in every real dtype; NaN, -0.0 and 1 + 1e-16 are not it): for floats, -1 is 1
+        with the sign byte changed, so mapping that byte makes every label 1; for
+        integers, |x| is compared."""
+        layout = _PM1_BYTES.get(x.dtype)
+        if layout is None:
+            layout = _PM1_BYTES[x.dtype] = _pm1_layout(x.dtype)
+        sign_to_plus, one = layout
+        if sign_to_plus is not None:
+            return bool(x.tobytes().translate(sign_to_plus) == one * x.size)
+        return bool(np.abs(x).tobytes() == one * x.size)
 
     @staticmethod
     def assert_plus_minus_one(x: Any, message: str) -> None:
         raise NotImplementedError("NumPy reads its labels (LabelCheck.READ)")
-
-    @staticmethod
-    def bad_label_mask(x: Any) -> Any:
-        return np.abs(x) != 1
-
-    @staticmethod
-    def nan_for_bad_labels(bad: Any, target: Any, arrays: tuple[Any, ...], *,
-                           per_row: bool) -> tuple[tuple[Any, ...], Any]:
-        raise NotImplementedError("only inside torch.func.vmap (LabelCheck.MASK)")
 
     @staticmethod
     def unique_values(x: Any) -> list[float]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._numpy import NumpyBackend
-from ._types import LabelCheck, NativeCosine, NativeHinge
+from ._types import LabelCheck, NativeCosine, NativeHinge, NoLabelMask, TensorReduce
 
 _PADDLE_IMPORT = threading.Lock()
 _PADDLE_LOG_FORMAT = "[%(asctime)-15s] [%(levelname)8s] %(filename)s:%(lineno)s - %(message)s"
@@ -72,7 +72,7 @@ def register_with_paddle() -> None:
         paddle.jit.ignore_module([sys.modules[_PACKAGE]])
 
 
-class PaddleBackend:
+class PaddleBackend(NoLabelMask, TensorReduce):
     name = "paddle"
 
     @staticmethod
@@ -154,14 +154,6 @@ class PaddleBackend:
         return paddle.where(s > 0, s, paddle.ones_like(s))
 
     @staticmethod
-    def reduce(loss: Any, reduction: str) -> Any:
-        if reduction == "mean":
-            return loss.mean()
-        if reduction == "sum":
-            return loss.sum()
-        return loss
-
-    @staticmethod
     def label_check(target: Any, validate: str) -> LabelCheck:
         return LabelCheck.READ if sys.modules["paddle"].in_dynamic_mode() else LabelCheck.ASSERT
 
@@ -178,15 +170,6 @@ class PaddleBackend:
         paddle = sys.modules["paddle"]
         ok = paddle.all(paddle.abs(x.astype("float32")) == 1)
         paddle.static.nn.control_flow.Assert(ok, [x], summarize=8)  # prints the labels; raises ValueError
-
-    @staticmethod
-    def bad_label_mask(x: Any) -> Any:
-        raise NotImplementedError("only inside torch.func.vmap (LabelCheck.MASK)")
-
-    @staticmethod
-    def nan_for_bad_labels(bad: Any, target: Any, arrays: tuple[Any, ...], *,
-                           per_row: bool) -> tuple[tuple[Any, ...], Any]:
-        raise NotImplementedError("only inside torch.func.vmap (LabelCheck.MASK)")
 
     @staticmethod
     def unique_values(x: Any) -> list[float]:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._numpy import NumpyBackend
-from ._types import LabelCheck, NativeCosine, NativeHinge
+from ._types import LabelCheck, NativeCosine, NativeHinge, TensorReduce
 
 _REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # as torch.nn._reduction.get_enum
 
 
-class TorchBackend:
+class TorchBackend(TensorReduce):
     name = "torch"
 
     @staticmethod
@@ -48,27 +48,26 @@ class TorchBackend:
         """The common eager call, accepted for the price of one read of the labels.
 
         Plain (not subclassed, not fake) CPU tensors, ``arrays`` all float32 or all
-        float64, a label tensor of a real dtype that NumPy can view (no gradient, not
-        bool), ``validate="auto"``, and no compiling, tracing, ``vmap`` or fake-tensor
-        mode: for such a call the general checks reduce to reading the labels once.
+        float64, labels of a real dtype (not bool), ``validate="auto"``, and no
+        compiling, tracing, functorch transform (``vmap``, ``grad``) or fake-tensor
+        mode: for such a call the general checks reduce to reading the labels once,
+        through a NumPy view (no copy, no torch op).
         """
-        torch = sys.modules["torch"]
-        plain = torch.Tensor
-        if validate != "auto" or type(target) is not plain or not target.is_cpu:
-            return False
+        if validate != "auto" or sys.modules["torch"].compiler.is_compiling():
+            return False  # (first: under torch.compile nothing below is traced)
+        fast = _fast or _fast_refs()
         dtype = arrays[0].dtype
-        if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype is not fast.float32 and dtype is not fast.float64:
             return False
+        plain = fast.Tensor
         for x in arrays:
-            if type(x) is not plain or not x.is_cpu or x.dtype is not dtype:
+            if type(x) is not plain or x.dtype is not dtype or not x.is_cpu:
                 return False
-        if torch.compiler.is_compiling() or _tracing_or_fake(torch) or not _numpy_readable(target):
-            return False  # (vmap, grad and bfloat16 labels too)
-        try:  # refuses sparse and negative-bit labels
-            labels = target.numpy()
-        except (RuntimeError, TypeError):
+        if type(target) is not plain or not target.is_cpu or target.dtype not in fast.label_dtypes:
             return False
-        return labels.dtype.kind in "fiu" and NumpyBackend.all_plus_minus_one(labels)  # (bool, complex: general)
+        if fast.peek() is not None or fast.get_mode(fast.FAKE) is not None or fast.get_mode(fast.PROXY) is not None:
+            return False
+        return NumpyBackend.all_plus_minus_one(target.detach().numpy() if target.requires_grad else target.numpy())
 
     @staticmethod
     def to_default_float(*arrays: Any) -> tuple[Any, ...]:
@@ -81,7 +80,7 @@ class TorchBackend:
         input's, or float32 (None) under ``torch.autocast``, as the native losses do."""
         torch = sys.modules["torch"]
         dtype = arrays[0].dtype
-        if dtype != torch.float16 and dtype != torch.bfloat16:
+        if dtype is not torch.float16 and dtype is not torch.bfloat16:  # (torch dtypes are singletons)
             return arrays, None
         back = None if torch.is_autocast_enabled(arrays[0].device.type) else dtype
         return tuple(t.float() for t in arrays), back
@@ -125,14 +124,6 @@ class TorchBackend:
         with sys.modules["torch"].no_grad():
             s = x.abs().amax(dim=-1, keepdim=True)
             return s.masked_fill(s == 0, 1)
-
-    @staticmethod
-    def reduce(loss: Any, reduction: str) -> Any:
-        if reduction == "mean":
-            return loss.mean()
-        if reduction == "sum":
-            return loss.sum()
-        return loss
 
     @staticmethod
     def label_check(target: Any, validate: str) -> LabelCheck:
@@ -188,6 +179,34 @@ def _torch_cosine(x1: Any, x2: Any, target: Any, margin: float, reduction: str) 
 
 def _torch_hinge(input: Any, target: Any, margin: float, reduction: str) -> Any:
     return sys.modules["torch"].hinge_embedding_loss(input, target, margin, _REDUCTION_ENUM[reduction])
+
+
+class _FastRefs(NamedTuple):
+    """What the fast accept reads on every call, looked up once."""
+
+    Tensor: Any
+    float32: Any
+    float64: Any
+    label_dtypes: frozenset[Any]  # the label dtypes NumPy can view
+    peek: Any  # the functorch interpreter stack (vmap, grad, ...): None outside any
+    get_mode: Any
+    FAKE: Any
+    PROXY: Any
+
+
+_fast: _FastRefs | None = None
+
+
+def _fast_refs() -> _FastRefs:
+    global _fast
+    torch = sys.modules["torch"]
+    modes = torch._C._TorchDispatchModeKey
+    _fast = _FastRefs(
+        torch.Tensor, torch.float32, torch.float64,
+        frozenset({torch.float32, torch.float64, torch.float16, torch.int64, torch.int32, torch.int16, torch.int8,
+                   torch.uint8}),
+        torch._C._functorch.peek_interpreter_stack, torch._C._get_dispatch_mode, modes.FAKE, modes.PROXY)
+    return _fast
 
 
 def _tracing_or_fake(torch: Any) -> bool:

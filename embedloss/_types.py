@@ -111,3 +111,29 @@ class Backend(Protocol):
                            per_row: bool) -> tuple[tuple[Any, ...], Any]: ...
     @staticmethod
     def unique_values(x: Any) -> list[float]: ...
+
+
+class NoLabelMask:
+    """What a backend that never runs inside ``torch.func.vmap`` (where labels are
+    masked, ``LabelCheck.MASK``) has for the two masking methods."""
+
+    @staticmethod
+    def bad_label_mask(x: Any) -> Any:
+        raise NotImplementedError("only inside torch.func.vmap (LabelCheck.MASK)")
+
+    @staticmethod
+    def nan_for_bad_labels(bad: Any, target: Any, arrays: tuple[Any, ...], *,
+                           per_row: bool) -> tuple[tuple[Any, ...], Any]:
+        raise NotImplementedError("only inside torch.func.vmap (LabelCheck.MASK)")
+
+
+class TensorReduce:
+    """Reductions as the tensor frameworks' own losses do them (``.mean()``, ``.sum()``)."""
+
+    @staticmethod
+    def reduce(loss: Any, reduction: str) -> Any:
+        if reduction == "mean":
+            return loss.mean()
+        if reduction == "sum":
+            return loss.sum()
+        return loss

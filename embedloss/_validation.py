@@ -20,14 +20,29 @@ __all__ = ["REDUCTIONS", "VALIDATE_MODES", "Reduction", "Validate"]  # (and the 
 
 BACKENDS: tuple[Backend, ...] = (NumpyBackend, TorchBackend, PaddleBackend)
 COSINE_MARGIN_RANGE = (-1.0, 1.0)
+_PLAIN_NUMBERS = (float, int)  # (by type: bool, a subclass of int, is not one)
 
 
 class CheckedCall(NamedTuple):
-    """What the checks of one call hand the loss: the backend of its arrays, and None
-    or (inside ``torch.func.vmap`` only) the mask of the labels that are not 1 or -1."""
+    """What the checks of one call hand the loss: the backend of its arrays, None or
+    (inside ``torch.func.vmap`` only) the mask of the labels that are not 1 or -1, and
+    whether the call is the backend's plain one (``Backend.accepts_plain_call``:
+    float32/float64 eager arrays, nothing to cast, mask or reshape)."""
 
     backend: Backend
     bad_labels: Any
+    plain: bool = False
+
+
+_ACCEPTED: dict[Backend, CheckedCall] = {}
+
+
+def _accepted(xp: Backend) -> CheckedCall:
+    """``CheckedCall(xp, None, plain=True)``, made once per backend (the fast path allocates nothing)."""
+    checked = _ACCEPTED.get(xp)
+    if checked is None:
+        checked = _ACCEPTED[xp] = CheckedCall(xp, None, plain=True)
+    return checked
 
 
 def _fail(exc: type[Exception], caller: str, arg: str, expected: str, received: str, fix: str = "") -> NoReturn:
@@ -41,16 +56,18 @@ def checked_cosine_call(caller: str, x1: Any, x2: Any, target: Any, margin: floa
                         validate: str) -> CheckedCall:
     """Every check of one cosine call (each raises on a bad argument)."""
     xp = _OWNER_BY_TYPE.get(type(x1))
-    if xp is not None and xp.accepts_plain_call((x1, x2), target, validate):  # the common eager call, cheaply
-        check_cosine_shapes(caller, x1, x2, target)
-        check_cosine_options(caller, margin, reduction, eps, validate)
-        check_not_empty(caller, math.prod(target.shape), reduction)
-        return CheckedCall(xp, None)
+    if xp is not None and xp.accepts_plain_call((x1, x2), target, validate):  # the common eager call, cheaply:
+        s1, st = x1.shape, target.shape  # (N, D) pairs, N labels, the usual options: accepted at once
+        if (len(s1) == 2 and s1 == x2.shape and len(st) == 1 and st[0] == s1[0] and (s1[0] or reduction != "mean")
+                and type(margin) in _PLAIN_NUMBERS and type(eps) in _PLAIN_NUMBERS and -1.0 <= margin <= 1.0
+                and 0.0 <= eps < math.inf and type(reduction) is str and reduction in REDUCTIONS):
+            return _accepted(xp)
+    # every other call (and any bad argument, which raises here)
     xp = backend_of(caller, x1=x1, x2=x2, target=target)
     check_embedding_dtypes(caller, xp, x1, x2)
     check_cosine_shapes(caller, x1, x2, target, xp)
     check_cosine_options(caller, margin, reduction, eps, validate)
-    check_not_empty(caller, math.prod(target.shape), reduction)
+    check_not_empty(caller, target, reduction)
     return CheckedCall(xp, bad_label_mask(caller, xp, target, validate))
 
 
@@ -58,20 +75,25 @@ def checked_hinge_call(caller: str, input: Any, target: Any, margin: float, redu
                        validate: str) -> CheckedCall:
     """Every check of one hinge call (each raises on a bad argument)."""
     xp = _OWNER_BY_TYPE.get(type(input))
-    if xp is not None and xp.accepts_plain_call((input,), target, validate):  # the common eager call, cheaply
-        check_hinge_shapes(caller, input, target)
-        check_hinge_options(caller, margin, reduction, validate)
-        check_not_empty(caller, math.prod(input.shape), reduction)
-        return CheckedCall(xp, None)
+    if xp is not None and xp.accepts_plain_call((input,), target, validate):  # the common eager call, cheaply:
+        si = input.shape  # labels of the input's shape, the usual options: accepted at once
+        if (target.shape == si and type(margin) in _PLAIN_NUMBERS and -math.inf < margin < math.inf
+                and type(reduction) is str and reduction in REDUCTIONS and (reduction != "mean" or 0 not in si)):
+            return _accepted(xp)
+    # every other call (and any bad argument, which raises here)
     xp = backend_of(caller, input=input, target=target)
     check_floating(caller, xp, input=input)
     check_hinge_shapes(caller, input, target)
     check_hinge_options(caller, margin, reduction, validate)
-    check_not_empty(caller, math.prod(input.shape), reduction)
+    check_not_empty(caller, input, reduction)
     return CheckedCall(xp, bad_label_mask(caller, xp, target, validate))
 
 
 def check_cosine_options(caller: str, margin: float, reduction: str, eps: float, validate: str = "auto") -> None:
+    if (type(margin) in _PLAIN_NUMBERS and type(eps) in _PLAIN_NUMBERS and -1.0 <= margin <= 1.0
+            and 0.0 <= eps < math.inf and type(reduction) is str and reduction in REDUCTIONS
+            and type(validate) is str and validate in VALIDATE_MODES):
+        return  # (the usual options, accepted at once; anything else is checked one by one)
     check_margin(caller, margin, bounds=COSINE_MARGIN_RANGE)
     check_reduction(caller, reduction)
     check_eps(caller, eps)
@@ -79,6 +101,10 @@ def check_cosine_options(caller: str, margin: float, reduction: str, eps: float,
 
 
 def check_hinge_options(caller: str, margin: float, reduction: str, validate: str = "auto") -> None:
+    if (type(margin) in _PLAIN_NUMBERS and -math.inf < margin < math.inf and type(reduction) is str
+            and reduction in REDUCTIONS and type(validate) is str
+            and validate in VALIDATE_MODES):
+        return
     check_margin(caller, margin)
     check_reduction(caller, reduction)
     check_validate(caller, validate)
@@ -252,7 +278,8 @@ def check_hinge_shapes(caller: str, input: Any, target: Any) -> None:
         _fail(ValueError, caller, "target", f"must broadcast to the shape of input {si}", f"shape {st}", fix)
 
 
-def check_not_empty(caller: str, size: int, reduction: str) -> None:
-    if size == 0 and reduction == "mean":
+def check_not_empty(caller: str, x: Any, reduction: str) -> None:
+    """``"mean"`` needs at least one element of ``x`` (any array with a shape)."""
+    if reduction == "mean" and 0 in tuple(x.shape):
         _fail(ValueError, caller, "reduction", "cannot be 'mean' over an empty batch", "0 elements",
               "Use reduction='sum' (which gives 0) or skip the empty batch.")

@@ -49,7 +49,7 @@ def _reduce(losses: np.ndarray, reduction: str, name: str) -> np.ndarray:
     check_reduction(name, reduction)
     if reduction == "none":
         return losses
-    check_not_empty(name, losses.size, reduction)
+    check_not_empty(name, losses, reduction)
     return np.asarray(losses.mean() if reduction == "mean" else losses.sum())
 
 
