@@ -8,6 +8,7 @@ import numpy as np
 from ._types import LabelCheck, NativeCosine, NativeHinge, NoLabelMask
 
 _PM1_BYTES: dict[Any, tuple[bytes | None, bytes]] = {}  # dtype -> _pm1_layout(dtype)
+_CHUNK = 1 << 15  # labels compared at a time
 
 
 def _pm1_layout(dtype: Any) -> tuple[bytes | None, bytes]:
@@ -114,10 +115,13 @@ class NumpyBackend(NoLabelMask):
 
     @staticmethod
     def all_plus_minus_one(x: Any) -> bool:
-        """Every value is exactly 1 or -1, compared as bytes (1 has one representation
-        in every real dtype; NaN, -0.0 and 1 + 1e-16 are not it): for floats, -1 is 1
-        with the sign byte changed, so mapping that byte makes every label 1; for
-        integers, |x| is compared."""
+        """Every value is exactly 1 or -1 (NaN, -0.0 and 1 + 1e-16 are not). A few
+        labels are compared as bytes (1 has one representation in every real dtype):
+        for floats, -1 is 1 with the sign byte changed, so mapping that byte makes
+        every label 1; for integers, |x| is compared. Many are counted in chunks."""
+        if x.size > _CHUNK:  # many labels: |x| != 1 counted in chunks that stay in the cache
+            flat = x.reshape(-1)
+            return not any(np.count_nonzero(np.abs(flat[i:i + _CHUNK]) != 1) for i in range(0, flat.size, _CHUNK))
         layout = _PM1_BYTES.get(x.dtype)
         if layout is None:
             layout = _PM1_BYTES[x.dtype] = _pm1_layout(x.dtype)
