@@ -49,13 +49,18 @@ class TorchBackend(TensorReduce):
 
         Plain (not subclassed, not fake) CPU tensors, ``arrays`` all float32 or all
         float64, labels of a real dtype (not bool), ``validate="auto"``, and no
-        compiling, tracing, functorch transform (``vmap``, ``grad``) or fake-tensor
-        mode: for such a call the general checks reduce to reading the labels once,
-        through a NumPy view (no copy, no torch op).
+        compiling, functorch transform (``vmap``, ``grad``) or dispatch mode (fake
+        tensors, ``make_fx``/``torch.export`` tracing, a user's mode): for such a call
+        the general checks reduce to reading the labels once, through a NumPy view
+        (no copy, no torch op).
         """
-        if validate != "auto" or sys.modules["torch"].compiler.is_compiling():
-            return False  # (first: under torch.compile nothing below is traced)
-        fast = _fast or _fast_refs()
+        fast = _fast
+        if fast is None:  # (the first call; under torch.compile nothing below is traced)
+            if validate != "auto" or sys.modules["torch"].compiler.is_compiling():
+                return False
+            fast = _fast_refs()
+        elif validate != "auto" or fast.is_compiling():
+            return False
         dtype = arrays[0].dtype
         if dtype is not fast.float32 and dtype is not fast.float64:
             return False
@@ -65,7 +70,7 @@ class TorchBackend(TensorReduce):
                 return False
         if type(target) is not plain or not target.is_cpu or target.dtype not in fast.label_dtypes:
             return False
-        if fast.peek() is not None or fast.get_mode(fast.FAKE) is not None or fast.get_mode(fast.PROXY) is not None:
+        if fast.peek() is not None or fast.key_included(fast.Python):  # a functorch transform, a dispatch mode
             return False
         return NumpyBackend.all_plus_minus_one(target.detach().numpy() if target.requires_grad else target.numpy())
 
@@ -184,14 +189,14 @@ def _torch_hinge(input: Any, target: Any, margin: float, reduction: str) -> Any:
 class _FastRefs(NamedTuple):
     """What the fast accept reads on every call, looked up once."""
 
+    is_compiling: Any
     Tensor: Any
     float32: Any
     float64: Any
     label_dtypes: frozenset[Any]  # the label dtypes NumPy can view
     peek: Any  # the functorch interpreter stack (vmap, grad, ...): None outside any
-    get_mode: Any
-    FAKE: Any
-    PROXY: Any
+    key_included: Any  # whether a dispatch key is on: Python is, while any dispatch mode is active
+    Python: Any
 
 
 _fast: _FastRefs | None = None
@@ -200,12 +205,12 @@ _fast: _FastRefs | None = None
 def _fast_refs() -> _FastRefs:
     global _fast
     torch = sys.modules["torch"]
-    modes = torch._C._TorchDispatchModeKey
     _fast = _FastRefs(
-        torch.Tensor, torch.float32, torch.float64,
+        torch.compiler.is_compiling, torch.Tensor, torch.float32, torch.float64,
         frozenset({torch.float32, torch.float64, torch.float16, torch.int64, torch.int32, torch.int16, torch.int8,
                    torch.uint8}),
-        torch._C._functorch.peek_interpreter_stack, torch._C._get_dispatch_mode, modes.FAKE, modes.PROXY)
+        torch._C._functorch.peek_interpreter_stack, torch._C._dispatch_tls_is_dispatch_key_included,
+        torch._C.DispatchKey.Python)
     return _fast
 
 
