@@ -68,7 +68,8 @@ class TorchBackend(TensorReduce):
         for x in arrays:
             if type(x) is not plain or x.dtype is not dtype or not x.is_cpu:
                 return False
-        if type(target) is not plain or not target.is_cpu or target.dtype not in fast.label_dtypes:
+        if (type(target) is not plain or not target.is_cpu or target.dtype not in fast.label_dtypes
+                or target.layout is not fast.strided or target.is_neg()):  # (NumPy reads neither sparse nor neg-bit)
             return False
         if fast.peek() is not None or fast.key_included(fast.Python):  # a functorch transform, a dispatch mode
             return False
@@ -146,7 +147,8 @@ class TorchBackend(TensorReduce):
     @staticmethod
     def all_plus_minus_one(x: Any) -> bool:
         """A plain CPU tensor is read through a NumPy view (no copy, no torch op), others on their device."""
-        if x.is_cpu and type(x) is sys.modules["torch"].Tensor and _numpy_readable(x):
+        torch = sys.modules["torch"]
+        if x.is_cpu and type(x) is torch.Tensor and x.layout is torch.strided and not x.is_neg() and _numpy_readable(x):
             return NumpyBackend.all_plus_minus_one(x.numpy())
         return bool(x.abs().eq(1).all())
 
@@ -197,6 +199,7 @@ class _FastRefs(NamedTuple):
     peek: Any  # the functorch interpreter stack (vmap, grad, ...): None outside any
     key_included: Any  # whether a dispatch key is on: Python is, while any dispatch mode is active
     Python: Any
+    strided: Any
 
 
 _fast: _FastRefs | None = None
@@ -210,7 +213,7 @@ def _fast_refs() -> _FastRefs:
         frozenset({torch.float32, torch.float64, torch.float16, torch.int64, torch.int32, torch.int16, torch.int8,
                    torch.uint8}),
         torch._C._functorch.peek_interpreter_stack, torch._C._dispatch_tls_is_dispatch_key_included,
-        torch._C.DispatchKey.Python)
+        torch._C.DispatchKey.Python, torch.strided)
     return _fast
 
 
