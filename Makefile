@@ -8,12 +8,23 @@ NBVAL  := --nbval --nbval-current-env $(SANITIZE)
 # The notebooks of _toc.yml (parsed in one place, embedbook.toc), unless NB names some.
 NB     ?= $(shell $(PY) -m embedbook toc)
 
-.PHONY: help venv test book translations notebooks bench clean
+# The library's own tests (the rest of tests/ tests the book: harness, notebooks, site).
+LIBRARY_TESTS := tests/test_opinfo.py tests/test_native.py tests/test_gradients.py tests/test_stable.py \
+                 tests/test_properties.py tests/test_transforms.py tests/test_paddle_static.py tests/test_cuda.py \
+                 tests/test_lazy_import.py tests/test_docstrings.py tests/test_installed.py
+FAST   := -m "not slow and not browser and not emulated and not study"
+# NumPy alone: a separate venv with NumPy and the test tools only (versions from requirements.txt).
+NUMPY_VENV := .venv-numpy
+
+.PHONY: help venv test check test-numpy book translations notebooks bench clean
 
 help:
 	@echo "make book       build the HTML book into _build/html, English and Chinese (strict: zero warnings)"
 	@echo "make translations  refresh the Chinese catalogs (book/locales) from the English text"
-	@echo "make test       ruff, unit tests, nbval over every notebook (this CPU, then an emulated one), browser test"
+	@echo "make check      the fast loop (< 1 min): ruff, mypy, the library's unit tests without the slow ones"
+	@echo "make test       everything: ruff, mypy, unit tests, nbval over every notebook (this CPU, then an"
+	@echo "                emulated one), browser test, the NumPy-only install"
+	@echo "make test-numpy the library's tests in a fresh venv holding NumPy, pytest and hypothesis only"
 	@echo "make notebooks  re-execute notebooks in a fresh kernel and store the outputs (NB=path to pick one)"
 	@echo "make bench      speed of embedloss against native PyTorch and Paddle (prints ratios)"
 
@@ -43,25 +54,53 @@ book: $(STAMP)
 translations: $(STAMP)
 	$(PY) -m embedbook edition catalogs zh_CN
 
-# ruff lints the code. The browser test (tests/test_browser.py) reads the built site:
-# build it first. Then
+# The fast loop: lint (ruff), types (mypy, strict on embedloss), and the library's unit
+# tests without those marked slow, browser, emulated or study (tests/conftest.py marks them).
+check: $(STAMP)
+	@$(VENV)/bin/ruff check .; lint=$$?; \
+	$(VENV)/bin/mypy; types=$$?; \
+	$(PY) -m pytest -q -n 2 -p no:cacheprovider $(FAST) $(LIBRARY_TESTS); tests=$$?; \
+	[ $$lint -eq 0 ] || echo "make check: ruff found problems (see above)"; \
+	[ $$types -eq 0 ] || echo "make check: mypy found type errors (see above)"; \
+	[ $$tests -eq 0 ] || echo "make check: unit tests failed (see above)"; \
+	[ $$lint -eq 0 ] && [ $$types -eq 0 ] && [ $$tests -eq 0 ]
+
+# NumPy alone is a supported install: a fresh venv with NumPy, pytest and hypothesis (the
+# pins of requirements.txt), embedloss installed from its wheel (not editable), and the
+# library's tests run against that install (torch and Paddle tests skip). pytest is run
+# as a program, not `python -m pytest`, so that the checkout's embedloss is not on sys.path.
+test-numpy:
+	rm -rf $(NUMPY_VENV)
+	$(PYTHON) -m venv $(NUMPY_VENV)
+	$(NUMPY_VENV)/bin/python -m pip install --quiet --constraint requirements.txt numpy pytest hypothesis
+	$(NUMPY_VENV)/bin/python -m pip install --quiet --constraint requirements.txt .
+	$(NUMPY_VENV)/bin/python -m pip list --format=freeze
+	EMBEDLOSS_INSTALLED=1 $(NUMPY_VENV)/bin/pytest -q -p no:cacheprovider $(LIBRARY_TESTS)
+
+# Everything. ruff lints the code and mypy checks the types. The browser test
+# (tests/test_browser.py) reads the built site: build it first. Then
 # the unit tests and nbval on this CPU; the list of cells whose output nbval ignores
 # (each must assert); nbval again in kernels on an emulated CPU (QEMU, Haswell: AVX2
-# without AVX-512; skipped without qemu-user, except under CI=true). Every step runs
-# even when an earlier one fails, so one run shows every failure; any failing fails
-# `make test`.
+# without AVX-512; skipped without qemu-user, except under CI=true); the library's tests
+# in a venv holding NumPy alone. Every step runs even when an earlier one fails, so one
+# run shows every failure; any failing fails `make test`.
 test: $(STAMP)
 	@$(VENV)/bin/ruff check .; lint=$$?; \
+	$(VENV)/bin/mypy; types=$$?; \
 	$(MAKE) --no-print-directory book; book=$$?; \
 	$(PY) -m pytest -n auto --dist loadscope tests $(NB) $(NBVAL); tests=$$?; \
 	$(PY) -m embedbook ignored $(NB); ignored=$$?; \
 	$(PY) -m embedbook emulated -n auto --dist loadscope $(SANITIZE) $(NB); emulated=$$?; \
+	$(MAKE) --no-print-directory test-numpy; numpy=$$?; \
 	[ $$lint -eq 0 ] || echo "make test: ruff found problems (see above)"; \
+	[ $$types -eq 0 ] || echo "make test: mypy found type errors (see above)"; \
 	[ $$book -eq 0 ] || echo "make test: the strict book build failed (see above)"; \
 	[ $$tests -eq 0 ] || echo "make test: unit tests or nbval on this CPU failed (see above)"; \
 	[ $$ignored -eq 0 ] || echo "make test: a cell whose output nbval ignores asserts nothing"; \
 	[ $$emulated -eq 0 ] || echo "make test: nbval on the emulated CPU failed (see above)"; \
-	[ $$lint -eq 0 ] && [ $$book -eq 0 ] && [ $$tests -eq 0 ] && [ $$ignored -eq 0 ] && [ $$emulated -eq 0 ]
+	[ $$numpy -eq 0 ] || echo "make test: the library's tests with NumPy alone failed (see above)"; \
+	[ $$lint -eq 0 ] && [ $$types -eq 0 ] && [ $$book -eq 0 ] && [ $$tests -eq 0 ] && [ $$ignored -eq 0 ] \
+	  && [ $$emulated -eq 0 ] && [ $$numpy -eq 0 ]
 
 notebooks: $(STAMP)
 	$(PY) -m embedbook execute $(NB)
@@ -70,4 +109,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/speed.py
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis .mypy_cache $(NUMPY_VENV)

@@ -1,14 +1,18 @@
 """CosineEmbeddingLoss, once, for NumPy arrays, torch tensors and paddle tensors."""
 # (no `from __future__ import annotations`: the signature shows the Literal, not its name)
 
-from ._frameworks import register_with_paddle
-from ._validation import Reduction, Validate, check_cosine_arguments
+from typing import Any
+
+from ._paddle import register_with_paddle
+from ._types import Array, Backend, Reduction, Validate
+from ._validation import checked_cosine_call
 
 NAME = "cosine_embedding_loss"
 
 
-def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Reduction = "mean",
-                          eps: float = 1e-12, stable: bool = False, validate: Validate = "auto"):
+def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float = 0.0,
+                          reduction: Reduction = "mean", eps: float = 1e-12, stable: bool = False,
+                          validate: Validate = "auto") -> Array:
     r"""Cosine embedding loss of pairs of rows, labelled similar (1) or dissimilar (-1).
 
     .. math::
@@ -49,8 +53,11 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
 
     Args:
         x1, x2: arrays of shape ``(N, D)``, or ``(D,)`` for one pair; NumPy arrays,
-            torch tensors or paddle tensors, floating, of one dtype and framework.
-        target: labels of shape ``(N,)`` (``()`` for one pair), every value 1 or -1;
+            torch tensors or paddle tensors, of one dtype and framework. Integer
+            and bool embeddings are computed in the framework's default float dtype
+            (as PyTorch does).
+        target: labels of shape ``(N,)`` (``()`` for one pair; with paddle tensors
+            also ``(1,)``, the shape Paddle's own loss wants), every value 1 or -1;
             integer or floating.
         margin: for ``y = -1``, cosines up to ``margin`` cost nothing. In ``[-1, 1]``.
         reduction: ``"none"`` (shape ``(N,)``), ``"mean"`` or ``"sum"`` (scalars).
@@ -66,12 +73,12 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
             devices, ``"sync"`` always reads them, ``"async"`` always asserts.
 
     Returns:
-        The loss, of the inputs' framework, device and dtype. float16 and bfloat16
+        The loss, of the inputs' framework, device and (floating) dtype. float16 and bfloat16
         are computed in float32 (and, under ``torch.autocast``, returned in float32,
         as PyTorch's own loss does).
 
     Raises:
-        TypeError: inputs that are not floating arrays of one framework and dtype.
+        TypeError: inputs that are not real arrays of one framework and dtype.
         ValueError: a target value other than 1 or -1, mismatched or wrong-rank
             shapes (a target of shape ``(N, 1)`` included), a margin outside
             ``[-1, 1]`` or not finite, an unknown reduction or validate, or
@@ -87,11 +94,24 @@ def cosine_embedding_loss(x1, x2, target, *, margin: float = 0.0, reduction: Red
         array([0.    , 0.7071])
     """
     register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
-    xp, bad_labels = check_cosine_arguments(NAME, x1, x2, target, margin, reduction, eps, validate)
-    margin, eps = float(margin), float(eps)
+    xp, bad_labels, plain = checked_cosine_call(NAME, x1, x2, target, margin, reduction, eps, validate)
+    if plain and (native := xp.native_cosine(eps, stable, x1.dtype)) is not None:  # type: ignore[attr-defined]
+        loss: Array = native(x1, x2, target, margin, reduction)
+    else:
+        loss = _cosine(xp, bad_labels, x1, x2, target, float(margin), reduction, float(eps), stable)
+    return loss
+
+
+def _cosine(xp: Backend, bad_labels: Any, x1: Any, x2: Any, target: Any, margin: float, reduction: str, eps: float,
+            stable: bool) -> Any:
+    """The loss of checked arguments."""
+    if not xp.is_floating(x1):  # integer and bool embeddings: in the default float dtype, as PyTorch does
+        x1, x2 = xp.to_default_float(x1, x2)
+    if len(x1.shape) == 1 and len(target.shape) == 1:  # Paddle's one pair, labelled with shape [1]
+        x1, x2 = x1[None], x2[None]
     (x1, x2), out_dtype = xp.upcast(x1, x2)
     if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples
-        (x1, x2), target = xp.nan_for_bad_labels(bad_labels, target, x1, x2)
+        (x1, x2), target = xp.nan_for_bad_labels(bad_labels, target, (x1, x2), per_row=True)
     native = xp.native_cosine(eps, stable, x1.dtype)
     if native is not None:
         loss = native(x1, x2, target, margin, reduction)

@@ -1,14 +1,17 @@
 """HingeEmbeddingLoss, once, for NumPy arrays, torch tensors and paddle tensors."""
 # (no `from __future__ import annotations`: the signature shows the Literal, not its name)
 
-from ._frameworks import register_with_paddle
-from ._validation import Reduction, Validate, check_hinge_arguments
+from typing import Any
+
+from ._paddle import register_with_paddle
+from ._types import Array, Backend, Reduction, Validate
+from ._validation import checked_hinge_call
 
 NAME = "hinge_embedding_loss"
 
 
-def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: Reduction = "mean",
-                         validate: Validate = "auto"):
+def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0, reduction: Reduction = "mean",
+                         validate: Validate = "auto") -> Array:
     r"""Hinge embedding loss of distances, labelled similar (1) or dissimilar (-1).
 
     .. math::
@@ -23,8 +26,9 @@ def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: Reduc
     Args:
         input: distances of any shape; a NumPy array, torch tensor or paddle tensor
             of a floating dtype.
-        target: labels of exactly the shape of ``input`` (no broadcasting), every
-            value 1 or -1; integer or floating.
+        target: labels of the shape of ``input``, or of a shape that broadcasts to
+            it without enlarging the result (``(1, 5)`` against ``(5, 5)``, not
+            ``(N, 1)`` against ``(N,)``), every value 1 or -1; integer or floating.
         margin: dissimilar pairs closer than ``margin`` are pushed apart. Finite.
         reduction: ``"none"`` (shape of ``input``), ``"mean"`` or ``"sum"`` (scalars).
         validate: ``"auto"`` (default), ``"sync"`` or ``"async"``: how label values
@@ -40,7 +44,8 @@ def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: Reduc
 
     Raises:
         TypeError: an input that is not a floating array, or arrays of two frameworks.
-        ValueError: a target value other than 1 or -1, a target of another shape,
+        ValueError: a target value other than 1 or -1, a target that does not
+            broadcast to the input's shape,
             a margin that is not finite, an unknown reduction or validate, or
             ``"mean"`` of an empty input.
 
@@ -53,11 +58,19 @@ def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: Reduc
         array([0.3, 0.7, 0. ])
     """
     register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
-    xp, bad_labels = check_hinge_arguments(NAME, input, target, margin, reduction, validate)
-    margin = float(margin)
+    xp, bad_labels, plain = checked_hinge_call(NAME, input, target, margin, reduction, validate)
+    if plain and (native := xp.native_hinge()) is not None:  # (the common call)
+        loss: Array = native(input, target, margin, reduction)
+    else:
+        loss = _hinge(xp, bad_labels, input, target, float(margin), reduction)
+    return loss
+
+
+def _hinge(xp: Backend, bad_labels: Any, input: Any, target: Any, margin: float, reduction: str) -> Any:
+    """The loss of checked arguments."""
     (input,), out_dtype = xp.upcast(input)
     if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples
-        (input,), target = xp.nan_for_bad_labels(bad_labels, target, input)
+        (input,), target = xp.nan_for_bad_labels(bad_labels, target, (input,), per_row=False)
     native = xp.native_hinge()
     if native is not None:
         loss = native(input, target, margin, reduction)

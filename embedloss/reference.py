@@ -8,22 +8,25 @@ No shortcuts: one row, one cosine, one case of the definition at a time.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ._frameworks import NumpyBackend
+from ._numpy import NumpyBackend
+from ._types import Reduction
 from ._validation import (
     COSINE_MARGIN_RANGE,
+    bad_label_mask,
     check_cosine_shapes,
     check_eps,
+    check_hinge_shapes,
     check_margin,
     check_not_empty,
     check_reduction,
-    check_same_shape,
-    check_target,
 )
 
 
-def as_float64(x):
+def as_float64(x: Any) -> np.ndarray:
     """A float64 NumPy copy of anything array-like: a NumPy array or list, a torch tensor
     (any device, requiring grad or not, bfloat16 included) or a paddle tensor. The
     reference functions read their inputs through it; tests and the book compare
@@ -36,21 +39,22 @@ def as_float64(x):
         array([0.5, 1. ])
     """
     if type(x).__module__.startswith("torch"):
-        return x.detach().cpu().double().numpy()
-    if type(x).__module__.startswith("paddle"):
-        return x.detach().astype("float64").numpy()
+        x = x.detach().cpu().double().numpy()
+    elif type(x).__module__.startswith("paddle"):
+        x = x.detach().astype("float64").numpy()
     return np.asarray(x, dtype=np.float64)
 
 
-def _reduce(losses, reduction, name):
+def _reduce(losses: np.ndarray, reduction: str, name: str) -> np.ndarray:
     check_reduction(name, reduction)
     if reduction == "none":
         return losses
-    check_not_empty(name, losses.size, reduction)
+    check_not_empty(name, losses, reduction)
     return np.asarray(losses.mean() if reduction == "mean" else losses.sum())
 
 
-def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1e-12):
+def cosine_embedding_loss(x1: Any, x2: Any, target: Any, *, margin: float = 0.0, reduction: Reduction = "mean",
+                          eps: float = 1e-12) -> np.ndarray:
     r"""Reference cosine embedding loss in float64.
 
     .. math::
@@ -78,7 +82,7 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     name = "reference.cosine_embedding_loss"
     a, b, y = (as_float64(t) for t in (x1, x2, target))
     check_cosine_shapes(name, a, b, y)
-    check_target(name, NumpyBackend, y)
+    bad_label_mask(name, NumpyBackend, y)
     check_margin(name, margin, bounds=COSINE_MARGIN_RANGE)
     check_eps(name, eps)
     unbatched = a.ndim == 1
@@ -90,14 +94,16 @@ def cosine_embedding_loss(x1, x2, target, *, margin=0.0, reduction="mean", eps=1
     return _reduce(losses.reshape(()) if unbatched else losses, reduction, name)
 
 
-def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
+def hinge_embedding_loss(input: Any, target: Any, *, margin: float = 1.0,
+                         reduction: Reduction = "mean") -> np.ndarray:
     r"""Reference hinge embedding loss in float64.
 
     .. math::
 
         \ell_i = \begin{cases} x_i & y_i = 1 \\ \max(0, \text{margin} - x_i) & y_i = -1 \end{cases}
 
-    ``input`` and ``target`` of one shape (any rank), labels 1 or -1; ``margin`` finite.
+    ``input`` of any shape, ``target`` of a shape that broadcasts to it, labels 1 or -1;
+    ``margin`` finite.
 
     Example:
         >>> from embedloss import reference
@@ -107,9 +113,10 @@ def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean"):
     """
     name = "reference.hinge_embedding_loss"
     x, y = as_float64(input), as_float64(target)
-    check_same_shape(name, x, y)
-    check_target(name, NumpyBackend, y)
+    check_hinge_shapes(name, x, y)
+    bad_label_mask(name, NumpyBackend, y)
     check_margin(name, margin)
+    y = np.broadcast_to(y, x.shape)
     losses = np.empty(x.shape)
     for i in np.ndindex(x.shape):
         losses[i] = x[i] if y[i] == 1 else max(0.0, margin - x[i])

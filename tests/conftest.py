@@ -1,7 +1,9 @@
 """Shared fixtures: one helper object per framework, the hypothesis profile, CUDA skips.
+The cases themselves, the generators and the tolerances are embedloss.testing's.
 
 Nothing here imports torch or paddle at collection time unless a test asks for that
-framework; paddle tests are skipped where Paddle is not installed (the GPU machine).
+framework; torch and paddle tests are skipped where that framework is not installed
+(NumPy alone is a supported install; the GPU machine has no Paddle).
 """
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ import os
 
 import numpy as np
 import pytest
-from opinfo import NATIVE_EPS, TOL  # noqa: F401 (re-exported to the tests)
 
 from embedloss.reference import as_float64 as numpy64  # noqa: F401 (re-exported to the tests)
+from embedloss.testing import EPS, TOLERANCE
 
 try:
     from hypothesis import HealthCheck, settings
@@ -34,7 +36,28 @@ def _cuda_available():
     return torch.cuda.is_available()
 
 
+# The slow parts, marked here by file (pyproject.toml registers the markers), so that
+# `make check` can leave them out: -m "not slow and not browser and not emulated and not study".
+MARKS_BY_FILE = {
+    "test_browser.py": "browser",          # headless Chromium against the built book
+    "test_emulated_cpu.py": "emulated",    # nbval in a kernel on an emulated CPU (QEMU)
+    "test_digits_study.py": "study",       # re-runs the training study's record
+    "test_transforms.py": "slow",          # torch.compile, export, vmap: seconds per case
+    "test_paddle_static.py": "slow",       # paddle.jit.to_static
+    "test_properties.py": "slow",          # hypothesis, >= 200 examples per property
+    "test_parity.py": "slow",              # the parity report, run several times
+    "test_lazy_import.py": "slow",         # fresh interpreters importing torch and Paddle
+}
+SLOW_TESTS = ("test_sample_transformed", "test_error_inputs_compiled")  # (test_opinfo.py)
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        mark = MARKS_BY_FILE.get(item.path.name)
+        if mark is None and item.originalname in SLOW_TESTS:
+            mark = "slow"
+        if mark is not None:
+            item.add_marker(getattr(pytest.mark, mark))
     if any("cuda" in item.keywords for item in items) and not _cuda_available():
         skip = pytest.mark.skip(reason="needs a CUDA device (torch sees none)")
         for item in items:
@@ -48,11 +71,10 @@ class Framework:
     def __init__(self, name, device="cpu"):
         self.name, self.device = name, device
         if name == "torch":
-            import torch
-            self.mod = torch
+            self.mod = pytest.importorskip("torch")
         elif name == "paddle":
             pytest.importorskip("paddle")
-            from embedloss._frameworks import import_paddle
+            from embedloss import import_paddle
             self.mod = import_paddle()
         else:
             self.mod = np
@@ -98,8 +120,11 @@ class Framework:
 
     @property
     def native_eps(self):
-        """The eps the native cosine loss adds (opinfo.NATIVE_EPS)."""
-        return NATIVE_EPS[self.name]
+        """The eps the native cosine loss adds, as it adds it in float64: PyTorch's C++
+        adds ``embedloss.testing.EPS["torch"]`` as a float32 (9.99999996e-13)."""
+        if self.name == "paddle":
+            return EPS["paddle"]
+        return float(np.float32(EPS["torch"]))
 
 
 @pytest.fixture(params=["numpy", "torch", "paddle"])
@@ -123,35 +148,6 @@ def paddle_fw():
     return Framework("paddle")
 
 
-def cosine_batch(rng, n, d, *, avoid_margin=None, gap=1e-3):
-    """Pairs whose cosines spread over [-1, 1]; labels half 1, half -1 (float64 NumPy).
-
-    With ``avoid_margin=m`` the cosines of the -1 pairs stay at least ``gap`` away from
-    ``m``: at cos == m the clamp's subgradient is a convention (torch's clamp_min passes
-    the gradient at the tie, Paddle's clip does not), so tied points are left out of
-    gradient comparisons on purpose.
-    """
-    while True:
-        x1 = rng.standard_normal((n, d))
-        rho = rng.uniform(-1.0, 1.0, size=(n, 1))
-        x2 = rho * x1 + np.sqrt(1.0 - rho**2) * rng.standard_normal((n, d))
-        y = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
-        rng.shuffle(y)
-        if avoid_margin is None:
-            return x1, x2, y
-        cos = (x1 * x2).sum(1) / np.sqrt((x1 * x1).sum(1) * (x2 * x2).sum(1))
-        if np.all(np.abs(cos - avoid_margin) > gap):
-            return x1, x2, y
-
-
-def hinge_batch(rng, shape, *, avoid_margin=None, gap=1e-3):
-    """Distances in [-0.5, 2.5) and labels ±1 (float64 NumPy); with ``avoid_margin``,
-    no distance within ``gap`` of the margin (the relu/clamp tie, see cosine_batch)."""
-    x = rng.uniform(-0.5, 2.5, size=shape)
-    if avoid_margin is not None:
-        near = np.abs(x - avoid_margin) <= gap
-        x = np.where(near, x + 4 * gap, x)
-    y = np.where(rng.random(shape) < 0.5, 1.0, -1.0)
-    return np.asarray(x), np.asarray(y)
-
-
+def tol(dtype):
+    """The table's tolerance of ``dtype`` as keyword arguments of ``assert_allclose``."""
+    return TOLERANCE[dtype]._asdict()

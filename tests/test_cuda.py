@@ -9,11 +9,12 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import TOL, Framework, cosine_batch, hinge_batch, numpy64
-from opinfo import GRAD_TOL, REDUCTIONS
+from conftest import Framework, numpy64, tol
 
 import embedloss
 from embedloss import reference
+from embedloss._types import REDUCTIONS
+from embedloss.testing import GRAD_TOLERANCE, cosine_pairs, hinge_distances
 
 pytestmark = pytest.mark.cuda
 
@@ -28,31 +29,31 @@ def gpu():
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_values_on_cuda(gpu, dtype, reduction):
     rng = np.random.default_rng(0)
-    x1, x2, y = cosine_batch(rng, 32, 16)
+    x1, x2, y = cosine_pairs(rng, 32, 16)
     args = [gpu.array(a, dtype) for a in (x1, x2, y)]
     out = embedloss.cosine_embedding_loss(*args, margin=0.2, reduction=reduction)
     assert out.device.type == "cuda" and gpu.dtype_name(out) == dtype
     expected = reference.cosine_embedding_loss(*[a.astype(dtype) for a in (x1, x2, y)], margin=0.2,
                                                reduction=reduction)
-    np.testing.assert_allclose(numpy64(out), expected, **TOL[dtype])
+    np.testing.assert_allclose(numpy64(out), expected, **tol(dtype))
     native = gpu.native("cosine")(*args, margin=0.2, reduction=reduction)
-    np.testing.assert_allclose(numpy64(out), numpy64(native), **TOL[dtype])
+    np.testing.assert_allclose(numpy64(out), numpy64(native), **tol(dtype))
 
-    x, t = hinge_batch(rng, (4, 8))
+    x, t = hinge_distances(rng, (4, 8))
     xt, tt = gpu.array(x, dtype), gpu.array(t, dtype)
     out = embedloss.hinge_embedding_loss(xt, tt, margin=0.7, reduction=reduction)
     assert out.device.type == "cuda"
     np.testing.assert_allclose(numpy64(out), reference.hinge_embedding_loss(x.astype(dtype), t, margin=0.7,
-                                                                             reduction=reduction), **TOL[dtype])
+                                                                             reduction=reduction), **tol(dtype))
     np.testing.assert_allclose(numpy64(out), numpy64(gpu.native("hinge")(xt, tt, margin=0.7, reduction=reduction)),
-                               **TOL[dtype])
+                               **tol(dtype))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gradients_on_cuda_equal_native_and_cpu(gpu, dtype):
     cpu = Framework("torch")
     rng = np.random.default_rng(1)
-    x1, x2, y = cosine_batch(rng, 16, 8, avoid_margin=0.1)
+    x1, x2, y = cosine_pairs(rng, 16, 8, avoid_margin=0.1)
     grads = {}
     for name, f in (("gpu", gpu), ("cpu", cpu)):
         for impl in ("ours", "native"):
@@ -60,15 +61,15 @@ def test_gradients_on_cuda_equal_native_and_cpu(gpu, dtype):
             fn = embedloss.cosine_embedding_loss if impl == "ours" else f.native("cosine")
             fn(a, b, f.array(y, dtype), margin=0.1).backward()
             grads[name, impl] = np.concatenate([f.grad(a), f.grad(b)])
-    tol = GRAD_TOL[dtype]
-    np.testing.assert_allclose(grads["gpu", "ours"], grads["gpu", "native"], **tol)
-    np.testing.assert_allclose(grads["gpu", "ours"], grads["cpu", "ours"], **tol)
+    grad_tol = GRAD_TOLERANCE[dtype]._asdict()
+    np.testing.assert_allclose(grads["gpu", "ours"], grads["gpu", "native"], **grad_tol)
+    np.testing.assert_allclose(grads["gpu", "ours"], grads["cpu", "ours"], **grad_tol)
 
 
 def test_gradcheck_on_cuda(gpu):
     torch = gpu.mod
     rng = np.random.default_rng(2)
-    x1, x2, y = cosine_batch(rng, 5, 4, avoid_margin=0.0, gap=1e-2)
+    x1, x2, y = cosine_pairs(rng, 5, 4, avoid_margin=0.0, gap=1e-2)
     a = torch.tensor(x1, device="cuda", requires_grad=True)
     b = torch.tensor(x2, device="cuda", requires_grad=True)
     t = torch.tensor(y, device="cuda")
@@ -76,7 +77,7 @@ def test_gradcheck_on_cuda(gpu):
         def loss(a, b, stable=stable):
             return embedloss.cosine_embedding_loss(a, b, t, stable=stable)
         assert torch.autograd.gradcheck(loss, (a, b))
-    x, yh = hinge_batch(rng, (6,), avoid_margin=1.0, gap=1e-2)
+    x, yh = hinge_distances(rng, (6,), avoid_margin=1.0, gap=1e-2)
     xt = torch.tensor(x, device="cuda", requires_grad=True)
     assert torch.autograd.gradcheck(lambda x: embedloss.hinge_embedding_loss(x, torch.tensor(yh, device="cuda")),
                                     (xt,))
@@ -85,12 +86,12 @@ def test_gradcheck_on_cuda(gpu):
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 def test_low_precision_on_cuda(gpu, dtype):
     rng = np.random.default_rng(3)
-    x1, x2, y = cosine_batch(rng, 16, 8)
+    x1, x2, y = cosine_pairs(rng, 16, 8)
     a, b = gpu.leaf(x1, dtype), gpu.leaf(x2, dtype)
     out = embedloss.cosine_embedding_loss(a, b, gpu.array(y), reduction="none")
     assert gpu.dtype_name(out) == dtype and out.device.type == "cuda"
     expected = reference.cosine_embedding_loss(numpy64(a), numpy64(b), y, reduction="none")
-    np.testing.assert_allclose(numpy64(out), expected, **TOL[dtype])
+    np.testing.assert_allclose(numpy64(out), expected, **tol(dtype))
     out.sum().backward()
     assert gpu.dtype_name(a.grad) == dtype and bool(a.grad.isfinite().all())
 
@@ -98,7 +99,7 @@ def test_low_precision_on_cuda(gpu, dtype):
 @pytest.mark.parametrize("scale", [1e-30, 1e-20, 1.0, 1e20, 1e30], ids=lambda s: f"{s:.0e}")
 def test_stable_on_cuda(gpu, scale):
     rng = np.random.default_rng(4)
-    x1, x2, y = cosine_batch(rng, 16, 16)
+    x1, x2, y = cosine_pairs(rng, 16, 16)
     x1, x2 = (x1 * scale).astype(np.float32), ((0.8 * x1 + 0.2 * x2) * scale).astype(np.float32)
     out = embedloss.cosine_embedding_loss(gpu.array(x1), gpu.array(x2), gpu.array(y), reduction="none", stable=True)
     exact = reference.cosine_embedding_loss(x1, x2, y, eps=0.0, reduction="none")
@@ -138,7 +139,7 @@ def test_parity_cli_on_cuda(gpu, tmp_path):
 # ---------------------------------------------------------------- issue 11: no host sync on CUDA
 
 def _cuda_batch(gpu, dtype="float32"):
-    x1, x2, y = cosine_batch(np.random.default_rng(5), 64, 32)
+    x1, x2, y = cosine_pairs(np.random.default_rng(5), 64, 32)
     return [gpu.array(a, dtype) for a in (x1, x2, y)]
 
 

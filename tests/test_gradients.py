@@ -5,16 +5,16 @@ The generated data keeps every -1 pair away from the kink of the hinge (cos == m
 for the cosine loss, x == margin for the hinge loss). At the kink the subgradient is a
 convention that the frameworks do not share (torch's clamp_min passes the gradient at
 the tie, Paddle's relu and clip do not), so tied points would compare conventions, not
-implementations; see conftest.cosine_batch / hinge_batch.
+implementations; see embedloss.testing.cosine_pairs / hinge_distances.
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import cosine_batch, hinge_batch
-from opinfo import GRAD_TOL, REDUCTIONS
 
 import embedloss
+from embedloss._types import REDUCTIONS
+from embedloss.testing import GRAD_TOLERANCE, cosine_pairs, hinge_distances
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -23,7 +23,7 @@ import embedloss
 def test_cosine_gradcheck(reduction, margin, stable):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(10)
-    x1, x2, y = cosine_batch(rng, 6, 4, avoid_margin=margin, gap=1e-2)
+    x1, x2, y = cosine_pairs(rng, 6, 4, avoid_margin=margin, gap=1e-2)
     a = torch.tensor(x1, requires_grad=True)
     b = torch.tensor(x2 * 3.0, requires_grad=True)
     t = torch.tensor(y)
@@ -35,7 +35,7 @@ def test_cosine_gradcheck(reduction, margin, stable):
 def test_cosine_gradcheck_unbatched_and_eps():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(11)
-    x1, x2, _ = cosine_batch(rng, 1, 5, avoid_margin=-0.8, gap=1e-2)
+    x1, x2, _ = cosine_pairs(rng, 1, 5, avoid_margin=-0.8, gap=1e-2)
     a, b = torch.tensor(x1[0], requires_grad=True), torch.tensor(x2[0], requires_grad=True)
     for y, eps in ((1.0, 1e-12), (-1.0, 1e-11), (-1.0, 0.5)):
         assert torch.autograd.gradcheck(
@@ -48,7 +48,7 @@ def test_cosine_gradcheck_unbatched_and_eps():
 def test_hinge_gradcheck(reduction, margin):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(12)
-    x, y = hinge_batch(rng, (3, 4), avoid_margin=margin, gap=1e-2)
+    x, y = hinge_distances(rng, (3, 4), avoid_margin=margin, gap=1e-2)
     xt, t = torch.tensor(x, requires_grad=True), torch.tensor(y)
     assert torch.autograd.gradcheck(
         lambda x: embedloss.hinge_embedding_loss(x, t, margin=margin, reduction=reduction), (xt,))
@@ -68,7 +68,7 @@ def test_gradcheck_would_catch_a_wrong_gradient():
             return 1.01 * g
 
     rng = np.random.default_rng(13)
-    x, y = hinge_batch(rng, (5,), avoid_margin=1.0)
+    x, y = hinge_distances(rng, (5,), avoid_margin=1.0)
     xt, t = torch.tensor(x, requires_grad=True), torch.tensor(y)
     assert not torch.autograd.gradcheck(lambda x: embedloss.hinge_embedding_loss(Wrong.apply(x), t), (xt,),
                                         raise_exception=False)
@@ -87,14 +87,14 @@ def _grads(fw, fn, arrays, dtype, n_leaves):
 def test_cosine_gradients_equal_native(tensor_fw, dtype, reduction, margin):
     fw = tensor_fw
     rng = np.random.default_rng(14)
-    arrays = cosine_batch(rng, 10, 6, avoid_margin=margin)
+    arrays = cosine_pairs(rng, 10, 6, avoid_margin=margin)
     kw = dict(margin=margin, reduction=reduction)
     ours = _grads(fw, lambda a, b, t: embedloss.cosine_embedding_loss(a, b, t, eps=fw.native_eps, **kw),
                   arrays, dtype, 2)
     theirs = _grads(fw, lambda a, b, t: fw.native("cosine")(a, b, t, **kw), arrays, dtype, 2)
     for g_ours, g_theirs in zip(ours, theirs):
         assert np.any(g_ours != 0)
-        np.testing.assert_allclose(g_ours, g_theirs, **GRAD_TOL[dtype])
+        np.testing.assert_allclose(g_ours, g_theirs, **GRAD_TOLERANCE[dtype]._asdict())
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -103,12 +103,12 @@ def test_cosine_gradients_equal_native(tensor_fw, dtype, reduction, margin):
 def test_hinge_gradients_equal_native(tensor_fw, dtype, reduction, margin):
     fw = tensor_fw
     rng = np.random.default_rng(15)
-    arrays = hinge_batch(rng, (4, 5), avoid_margin=margin)
+    arrays = hinge_distances(rng, (4, 5), avoid_margin=margin)
     kw = dict(margin=margin, reduction=reduction)
     (ours,) = _grads(fw, lambda x, t: embedloss.hinge_embedding_loss(x, t, **kw), arrays, dtype, 1)
     (theirs,) = _grads(fw, lambda x, t: fw.native("hinge")(x, t, **kw), arrays, dtype, 1)
     assert np.any(ours != 0)
-    np.testing.assert_allclose(ours, theirs, **GRAD_TOL[dtype])
+    np.testing.assert_allclose(ours, theirs, **GRAD_TOLERANCE[dtype]._asdict())
 
 
 def test_zero_row_gradient_equals_native(tensor_fw):
@@ -129,7 +129,7 @@ def test_zero_row_gradient_equals_native(tensor_fw):
 def test_stable_gradient_equals_plain_gradient_for_ordinary_rows(tensor_fw):
     fw = tensor_fw
     rng = np.random.default_rng(16)
-    arrays = cosine_batch(rng, 8, 5, avoid_margin=0.1)
+    arrays = cosine_pairs(rng, 8, 5, avoid_margin=0.1)
     plain = _grads(fw, lambda a, b, t: embedloss.cosine_embedding_loss(a, b, t, margin=0.1), arrays, "float64", 2)
     stable = _grads(fw, lambda a, b, t: embedloss.cosine_embedding_loss(a, b, t, margin=0.1, stable=True),
                     arrays, "float64", 2)

@@ -1,18 +1,28 @@
-"""Every case of tests/opinfo.py through every variant, written once:
-{function, module class, reference} x {NumPy, torch, Paddle, torch on CUDA} x
-{eager, compiled with fullgraph, vmap, to_static}, each compared with the float64
-reference under the one tolerance table."""
+"""Every case of the case table (embedloss.testing) through every variant, written once:
+{function, module class, the frameworks' functional signatures, reference} x
+{NumPy, torch, Paddle, torch on CUDA} x {eager, compiled with fullgraph, vmap,
+to_static}, each compared with the float64 reference under the one tolerance table,
+and (eager) with the framework's own loss where that accepts the call. Every refused
+call of the table raises its exception with its message, in every framework."""
 from __future__ import annotations
 
 import re
 
 import numpy as np
 import pytest
-from conftest import Framework, numpy64
-from opinfo import STATIC_PADDLE_TOL, TOL, error_inputs, reference_inputs, sample_inputs
+from conftest import Framework, numpy64, tol
 
 import embedloss
 from embedloss import reference
+from embedloss._types import REDUCTIONS
+from embedloss.testing import (
+    EPS,
+    LOW_PRECISION,
+    STATIC_PADDLE_TOLERANCE,
+    error_inputs,
+    reference_inputs,
+    sample_inputs,
+)
 
 LOSSES = ("cosine", "hinge")
 CLASS = {"cosine": "CosineEmbeddingLoss", "hinge": "HingeEmbeddingLoss"}
@@ -21,6 +31,7 @@ FUNCTION = {"cosine": "cosine_embedding_loss", "hinge": "hinge_embedding_loss"}
 # compiling and vmap are PyTorch's, to_static is Paddle's.
 VARIANTS = [("function", fw, "eager") for fw in ("numpy", "torch", "paddle", "cuda")] + \
            [("module", fw, "eager") for fw in ("torch", "paddle", "cuda")] + \
+           [("functional", fw, "eager") for fw in ("torch", "paddle")] + \
            [("reference", "numpy", "eager")] + \
            [(impl, fw, "compiled") for impl in ("function", "module") for fw in ("torch", "cuda")] + \
            [("function", "torch", "vmap")] + \
@@ -39,6 +50,12 @@ def _framework(name):
 def _callable(loss, impl, fw, kwargs):
     if impl == "module":
         return getattr(getattr(embedloss, fw.name), CLASS[loss])(**kwargs)
+    if impl == "functional":  # the framework's own signature: positional margin, Paddle's eps
+        if set(kwargs) - {"margin", "reduction"}:
+            pytest.skip("the frameworks' signatures take margin and reduction only")
+        fn = getattr(getattr(embedloss, fw.name).functional, FUNCTION[loss])
+        return lambda *arrays: fn(*arrays, kwargs.get("margin", 0.0 if loss == "cosine" else 1.0),
+                                  reduction=kwargs.get("reduction", "mean"))
     fn = getattr(reference if impl == "reference" else embedloss, FUNCTION[loss])
     # named parameters, not *args: paddle.jit.to_static reads the signature
     if loss == "cosine":
@@ -71,7 +88,16 @@ def _arrays(fw, sample):
             return t
         return fw.array(a, dtype)
     *inputs, target = sample.arrays
-    return [convert(a, sample.dtype) for a in inputs] + [convert(target, None)]
+    return [convert(a, sample.dtype) for a in inputs] + [convert(target, sample.target_dtype)]
+
+
+def _expected(loss, sample, args, **extra):
+    """The float64 reference on exactly the values the framework holds (low precision rounded)."""
+    arrays = [numpy64(a) for a in args]
+    if loss == "cosine" and arrays[0].ndim == 1 and arrays[-1].ndim == 1:  # Paddle's one pair, label [1]
+        arrays = [arrays[0][None], arrays[1][None], arrays[2]]
+    kwargs = {k: v for k, v in sample.kwargs.items() if k != "stable"}
+    return getattr(reference, FUNCTION[loss])(*arrays, **kwargs, **sample.reference, **extra)
 
 
 def _cases(slow_only):
@@ -79,7 +105,7 @@ def _cases(slow_only):
         for sample in sample_inputs(loss):
             if slow_only and not sample.core:
                 continue
-            yield pytest.param(loss, sample, id=f"{loss}-{sample!r}")
+            yield pytest.param(loss, sample, id=repr(sample))
 
 
 @pytest.mark.parametrize("impl, fw_name, mode", [v for v in VARIANTS if v[2] == "eager"],
@@ -100,30 +126,73 @@ def _check_sample(loss, sample, impl, fw_name, mode):
     if impl == "reference" and "stable" in sample.kwargs:
         pytest.skip("the reference has no stable option: it is what stable is compared with")
     fw = _framework(fw_name)
+    if fw.name not in sample.frameworks or (impl == "reference" and sample.dtype not in ("float32", "float64")):
+        pytest.skip("the row does not apply here")
+    if mode == "to_static" and sample.dtype in LOW_PRECISION:
+        pytest.skip("(low precision in a static graph: not a row of the slow variants)")
     args = _arrays(fw, sample)
     out = _run(_callable(loss, impl, fw, sample.kwargs), fw, mode, args)
-    ref_kwargs = {k: v for k, v in sample.kwargs.items() if k != "stable"}
-    expected = getattr(reference, FUNCTION[loss])(*[a.astype(sample.dtype) for a in sample.arrays[:-1]],
-                                                   sample.arrays[-1], **ref_kwargs)
+    extra = {"eps": EPS["paddle"]} if impl == "functional" and fw.name == "paddle" and loss == "cosine" else {}
+    expected = _expected(loss, sample, args, **extra)
     assert tuple(out.shape) == expected.shape
     if impl != "reference":
-        assert fw.dtype_name(out) == sample.dtype and type(out) is type(args[0])
-    tol = STATIC_PADDLE_TOL if mode == "to_static" else TOL
-    np.testing.assert_allclose(numpy64(out), expected, **tol[sample.dtype])
+        assert fw.dtype_name(out) == sample.output_dtype(fw.name) and type(out) is type(args[0])
+    dtype = sample.output_dtype(fw.name)
+    tolerance = STATIC_PADDLE_TOLERANCE[dtype]._asdict() if mode == "to_static" else tol(dtype)
+    np.testing.assert_allclose(numpy64(out), expected, **tolerance)
 
 
-@pytest.mark.parametrize("impl", ["function", "module"])
+@pytest.mark.parametrize("fw_name", ["torch", "paddle"])
+@pytest.mark.parametrize("loss, sample", list(_cases(slow_only=False)))
+def test_sample_matches_native(loss, sample, fw_name):
+    """embedloss given the framework's eps equals the framework's own loss wherever
+    that accepts the call (Paddle refuses float16/bfloat16 on the CPU, integer
+    embeddings, and unbatched pairs with a 0-d label)."""
+    fw = _framework(fw_name)
+    if fw.name not in sample.frameworks or "stable" in sample.kwargs or sample.expected_native_failure:
+        pytest.skip("the row does not apply here, or the native formula is known to fail on it")
+    args = _arrays(fw, sample)
+    kwargs = dict(sample.kwargs, **({"eps": EPS[fw.name]} if loss == "cosine" else {}))
+    ours = getattr(embedloss, FUNCTION[loss])(*args, **kwargs)
+    try:
+        theirs = fw.native(loss)(*args, **sample.kwargs)
+    except Exception:  # noqa: BLE001 - refusals are the framework's; the table says which are expected
+        if fw.name == "paddle" and (sample.dtype not in ("float32", "float64") or "unbatched" in sample.name
+                                    or "0-d" in sample.name):
+            return
+        raise
+    if fw.name == "paddle" and loss == "hinge" and tuple(ours.shape) == () and tuple(theirs.shape) == (1,):
+        theirs = theirs.reshape([])  # (Paddle's 0-d hinge returns shape (1,): see the parity report)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    # low precision: both round a float32 answer once (PyTorch may keep more in between)
+    dtype = sample.output_dtype(fw.name)
+    rtol, atol = tol(dtype).values()
+    if sample.dtype in LOW_PRECISION:
+        rtol, atol = 2 * rtol, 2 * atol
+    np.testing.assert_allclose(numpy64(ours), numpy64(theirs), rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("impl", ["function", "module", "reference"])
 @pytest.mark.parametrize("fw_name", ["numpy", "torch", "paddle"])
 @pytest.mark.parametrize("loss", LOSSES)
 def test_error_inputs(loss, fw_name, impl):
-    if impl == "module" and fw_name == "numpy":
-        pytest.skip("NumPy has no module classes")
+    if impl == "module" and fw_name == "numpy" or impl == "reference" and fw_name != "numpy":
+        pytest.skip("NumPy has no module classes; the reference reads anything as float64 NumPy")
     fw = _framework(fw_name)
     for err in error_inputs(loss):
-        args = [fw.array(a) for a in err.arrays]
+        if fw.name not in err.frameworks:
+            continue
+        if impl == "reference" and (err.dtype or "validate" in err.kwargs or err.arrays[-1].dtype.kind not in "fiu"):
+            continue  # (the reference reads every array as float64 and has no validate option)
+        *inputs, target = err.arrays
+        args = [fw.array(a, err.dtype) for a in inputs] + [fw.array(target)]
         # a module checks its options at construction, under its class name; the arrays
         # are checked by the function its forward calls, under the function's name
-        match = err.match.replace(FUNCTION[loss], CLASS[loss]) if impl == "module" and err.kwargs else err.match
+        match = err.match
+        if impl == "module" and err.kwargs:
+            match = match.replace(FUNCTION[loss], CLASS[loss])
+        elif impl == "reference":
+            match = match.replace(FUNCTION[loss], f"reference.{FUNCTION[loss]}")
         with pytest.raises(err.exc, match=match):
             _callable(loss, impl, fw, err.kwargs)(*args)
 
@@ -135,11 +204,13 @@ def test_error_inputs_compiled(loss):
     graph cannot read, raise from its assertion instead (test_transforms.py)."""
     fw = _framework("torch")
     for err in error_inputs(loss):
-        if err.name.startswith("label"):
+        if err.name.startswith(("label", "many bad")) or err.exc is TypeError or "torch" not in err.frameworks:
             continue
         fw.mod._dynamo.reset()
+        *inputs, target = err.arrays
         with pytest.raises(Exception, match=err.match.replace(r"\ ", " ")):
-            _run(_callable(loss, "function", fw, err.kwargs), fw, "compiled", [fw.array(a) for a in err.arrays])
+            _run(_callable(loss, "function", fw, err.kwargs), fw, "compiled",
+                 [fw.array(a, err.dtype) for a in inputs] + [fw.array(target)])
 
 
 @pytest.mark.parametrize("fw_name", ["numpy", "torch", "paddle"])
@@ -149,16 +220,94 @@ def test_reference_inputs(loss, fw_name):
     for sample, expected in reference_inputs(loss):
         for impl in ("function", "reference"):
             out = _callable(loss, impl, fw, sample.kwargs)(*_arrays(fw, sample))
-            np.testing.assert_allclose(numpy64(out), expected, **TOL[sample.dtype])
+            np.testing.assert_allclose(numpy64(out), expected, **tol(sample.dtype))
 
 
 def test_the_tables_cover_what_the_issue_lists():
-    """Shapes x reductions x margins x dtypes, NaN, Inf, non-contiguous and empty cases."""
+    """Shapes x reductions x margins x dtypes (float16 and bfloat16 included), NaN, Inf,
+    non-contiguous, empty, integer embeddings, broadcast hinge targets, Paddle's one pair."""
     for loss in LOSSES:
         samples = sample_inputs(loss)
         names = {s.name for s in samples}
         assert {"non-contiguous", "empty"} <= names and any(re.search("NaN", n) for n in names)
         assert any(re.search("Inf", n) for n in names)
-        assert {s.kwargs.get("reduction") for s in samples} >= set(embedloss._validation.REDUCTIONS)
-        assert {s.dtype for s in samples} == {"float32", "float64"}
-        assert sum(s.core for s in samples) >= 3
+        assert {s.kwargs.get("reduction") for s in samples} >= set(REDUCTIONS)
+        assert {s.dtype for s in samples} >= {"float16", "bfloat16", "float32", "float64"}
+        assert sum(s.core for s in samples) >= 3 and any(s.parity for s in samples)
+    assert {"int64 embeddings", "bool embeddings", "one pair, label [1]"} <= {s.name for s in sample_inputs("cosine")}
+    assert any(s.name.startswith("target broadcast") for s in sample_inputs("hinge"))
+
+
+# ---------------------------------------------------------------- calls the table cannot hold
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], 3.0, "abc", None])
+def test_not_an_array(bad):
+    with pytest.raises(TypeError, match=re.escape("hinge_embedding_loss: `input` must be a NumPy array, a "
+                                                  "torch.Tensor or a paddle.Tensor, but got")):
+        embedloss.hinge_embedding_loss(bad, np.ones(2))
+    with pytest.raises(TypeError, match=re.escape("cosine_embedding_loss: `target` must be a NumPy array")):
+        embedloss.cosine_embedding_loss(np.ones(2), np.ones(2), bad)
+
+
+@pytest.mark.parametrize("other", ["torch", "paddle"])
+def test_two_frameworks_in_one_call(other):
+    f = Framework(other)
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(TypeError, match=re.escape("cosine_embedding_loss: `x1/x2/target` must all come from one "
+                                                  f"framework, but got x1: numpy, x2: {other}, target: numpy.")):
+        embedloss.cosine_embedding_loss(x, f.array(x), np.ones(2))
+
+
+def test_two_torch_devices():
+    torch = _framework("torch").mod
+    x = torch.ones(2, 3)
+    with pytest.raises(ValueError, match=re.escape("cosine_embedding_loss: `x1/x2/target` must be on one device, "
+                                                   "but got x1 on cpu, x2 on meta, target on cpu.")):
+        embedloss.cosine_embedding_loss(x, torch.ones(2, 3, device="meta"), torch.ones(2))
+
+
+def test_inputs_of_two_dtypes(fw):
+    x1, x2 = fw.array(np.ones((2, 3)), "float32"), fw.array(np.ones((2, 3)), "float64")
+    with pytest.raises(TypeError, match=re.escape("`x1/x2` must share one dtype, but got x1: float32, x2: float64.")):
+        embedloss.cosine_embedding_loss(x1, x2, fw.array(np.ones(2)))
+
+
+def test_torch_legacy_size_average_and_reduce_as_pytorch():
+    """embedloss.torch.functional maps size_average/reduce with PyTorch's own helper:
+    the same reduction and the same deprecation warning as torch.nn.functional."""
+    import warnings
+
+    torch = _framework("torch").mod
+    import embedloss.torch.functional as ours
+
+    x1, x2, y = torch.rand(4, 3), torch.rand(4, 3), torch.tensor([1.0, -1.0, 1.0, -1.0])
+    legacy = [(None, None), (False, None), (None, False), (True, True), (False, True), (True, False), (False, False)]
+    for size_average, reduce in legacy:
+        for name, args in (("cosine_embedding_loss", (x1, x2, y, 0.2)), ("hinge_embedding_loss", (x1, y[:3], 0.5))):
+            results, messages = [], []
+            for module in (ours, torch.nn.functional):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    results.append(getattr(module, name)(*args, size_average, reduce))
+                messages.append([(w.category, str(w.message)) for w in caught])
+            torch.testing.assert_close(results[0], results[1], rtol=0, atol=0)
+            assert messages[0] == messages[1]
+            assert len(messages[0]) == (0 if size_average is None and reduce is None else 1)
+
+
+def test_functional_signatures_are_the_frameworks():
+    import inspect
+
+    torch = _framework("torch").mod
+    import embedloss.torch.functional as tf
+    for name in FUNCTION.values():
+        assert list(inspect.signature(getattr(tf, name)).parameters) == \
+            list(inspect.signature(getattr(torch.nn.functional, name)).parameters)
+        assert [p.default for p in inspect.signature(getattr(tf, name)).parameters.values()] == \
+            [p.default for p in inspect.signature(getattr(torch.nn.functional, name)).parameters.values()]
+    paddle = _framework("paddle").mod
+    import embedloss.paddle.functional as pf
+    for name in FUNCTION.values():
+        ours, theirs = inspect.signature(getattr(pf, name)), inspect.signature(getattr(paddle.nn.functional, name))
+        assert list(ours.parameters) == list(theirs.parameters)
+        assert [p.default for p in ours.parameters.values()] == [p.default for p in theirs.parameters.values()]

@@ -7,9 +7,10 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import Framework, cosine_batch, hinge_batch
+from conftest import Framework
 
 import embedloss
+from embedloss.testing import cosine_pairs, hinge_distances
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def _hinge(x, t):
 
 def _args(paddle, loss):
     rng = np.random.default_rng(0)
-    arrays = cosine_batch(rng, 8, 16) if loss == "cosine" else hinge_batch(rng, (8, 16))
+    arrays = cosine_pairs(rng, 8, 16) if loss == "cosine" else hinge_distances(rng, (8, 16))
     return [paddle.to_tensor(a.astype("float32")) for a in arrays]
 
 
@@ -84,8 +85,8 @@ def test_import_paddle_takes_back_only_its_own_handler():
         "    if handler is not mine:\n"
         "        add(mine); warnings.filterwarnings('ignore', 'x-y-z')\n"
         "root.addHandler = add_then_mine\n"
-        "from embedloss import _frameworks\n"
-        "threads = [threading.Thread(target=_frameworks.import_paddle) for _ in range(4)]\n"
+        "from embedloss import _paddle\n"
+        "threads = [threading.Thread(target=_paddle.import_paddle) for _ in range(4)]\n"
         "[t.start() for t in threads]; [t.join() for t in threads]\n"
         "assert 'paddle' in sys.modules\n"
         "assert root.handlers == [mine], root.handlers\n"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from opinfo import REDUCTIONS
 
 import embedloss
 from embedbook import parity
 from embedbook.__main__ import main
+from embedloss._types import REDUCTIONS
 from embedloss.testing import PUBLISHED
 
 pytest.importorskip("torch")

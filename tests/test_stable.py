@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import cosine_batch, numpy64
+from conftest import numpy64
 
 import embedloss
 from embedloss import reference
+from embedloss.testing import cosine_pairs
 
 SCALES = [10.0**k for k in range(-30, 31, 5)]
 ATOL = 2e-6  # float32 rounding of a cosine of 16-element rows (measured worst: a few 1e-7)
@@ -16,7 +17,7 @@ ATOL = 2e-6  # float32 rounding of a cosine of 16-element rows (measured worst: 
 
 def _batch(scale1, scale2, n=16, d=16, seed=0):
     rng = np.random.default_rng(seed)
-    x1, x2, y = cosine_batch(rng, n, d)
+    x1, x2, y = cosine_pairs(rng, n, d)
     x2 = 0.8 * x1 + 0.2 * x2  # mostly similar pairs: the loss is far from the native's 1 or 0
     return (x1 * scale1).astype(np.float32), (x2 * scale2).astype(np.float32), y.astype(np.float32)
 
@@ -34,7 +35,7 @@ def test_stable_float32_matches_exact_float64(fw, scale):
 
 def test_one_batch_of_all_scales(fw):
     rng = np.random.default_rng(1)
-    x1, x2, y = cosine_batch(rng, len(SCALES), 8)
+    x1, x2, y = cosine_pairs(rng, len(SCALES), 8)
     x2 = 0.8 * x1 + 0.2 * x2
     s = np.array(SCALES)[:, None]
     x1, x2 = (x1 * s).astype(np.float32), (x2 * s[::-1]).astype(np.float32)
@@ -85,7 +86,7 @@ def test_zero_rows_give_the_native_loss(tensor_fw):
 
 def test_stable_leaves_ordinary_rows_alone(fw):
     rng = np.random.default_rng(3)
-    x1, x2, y = (fw.array(a, "float64") for a in cosine_batch(rng, 20, 7))
+    x1, x2, y = (fw.array(a, "float64") for a in cosine_pairs(rng, 20, 7))
     plain = embedloss.cosine_embedding_loss(x1, x2, y, margin=0.1, reduction="none")
     stable = embedloss.cosine_embedding_loss(x1, x2, y, margin=0.1, reduction="none", stable=True)
     # eps is added to the scaled squared norms, so it weighs differently: ~1e-12 apart

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import cosine_batch, hinge_batch
-from opinfo import TOL
 
 import embedloss
+from embedloss.testing import TOLERANCE, cosine_pairs, hinge_distances
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -18,12 +17,12 @@ BAD = "`target` must contain only 1 and -1, but got another value"
 
 
 def _cosine_args(n=8, d=16, dtype=torch.float32, seed=0):
-    x1, x2, y = cosine_batch(np.random.default_rng(seed), n, d, avoid_margin=0.2, gap=1e-2)
+    x1, x2, y = cosine_pairs(np.random.default_rng(seed), n, d, avoid_margin=0.2, gap=1e-2)
     return tuple(torch.tensor(a, dtype=dtype) for a in (x1, x2)) + (torch.tensor(y, dtype=dtype),)
 
 
 def _hinge_args(shape=(8, 16), dtype=torch.float32, seed=1):
-    x, y = hinge_batch(np.random.default_rng(seed), shape, avoid_margin=0.5, gap=1e-2)
+    x, y = hinge_distances(np.random.default_rng(seed), shape, avoid_margin=0.5, gap=1e-2)
     return torch.tensor(x, dtype=dtype), torch.tensor(y, dtype=dtype)
 
 
@@ -188,7 +187,7 @@ def test_autocast_gives_the_native_dtype(variant, dtype):
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out, native = make()(*args), make_native()(*args)
     assert out.dtype == native.dtype
-    torch.testing.assert_close(out, native, **TOL["float32"])
+    torch.testing.assert_close(out, native, **TOLERANCE["float32"]._asdict())
     assert make()(*args).dtype == dtype  # outside autocast: the input's dtype, as before
 
 

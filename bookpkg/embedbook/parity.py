@@ -19,8 +19,9 @@ How a case is judged
     missed) but do not fail the report.
 
 Where things run
-    Inputs are generated on the CPU with NumPy (a seeded generator per case), cast to
-    the case's dtype, and moved to ``device``. embedloss is run on torch tensors on
+    The cases are the rows of embedloss's case table marked ``parity``
+    (``embedloss.testing.parity_samples()``: inputs drawn on the CPU by NumPy's seeded
+    generators), cast to the case's dtype, and moved to ``device``. embedloss is run on torch tensors on
     ``device``, and on NumPy arrays and (CPU only, when Paddle is installed) paddle
     tensors; ``max_abs_diff["embedloss"]`` is the worst of these, each one is in
     ``embedloss_by_backend``. Native Paddle runs only with ``device="cpu"`` and only
@@ -41,71 +42,16 @@ import sys
 import numpy as np
 
 from embedloss import import_paddle, reference
-from embedloss._validation import REDUCTIONS
-from embedloss.testing import PADDLE_PAGE_INPUT, PADDLE_PAGE_LABEL, PUBLISHED
+from embedloss.testing import EPS, PADDLE_PAGE_INPUT, PADDLE_PAGE_LABEL, PUBLISHED, Sample, parity_samples
+from embedloss.testing import TOLERANCE as TABLE_TOLERANCE
 
 from .provenance import cpu_model
 
-TORCH_EPS = 1e-12
-PADDLE_EPS = 1e-11
-TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
-MARGINS_COSINE = (-1.0, -0.5, 0.0, 0.5, 1.0)
-MARGINS_HINGE = (-1.0, 0.0, 0.5, 2.0)
-N, D = 64, 32
-
-
-
-# ---------------------------------------------------------------- the suite of cases
-
-def _case_specs():
-    """Yield (name, loss, dtype, reduction, margin, kind, options) for every case."""
-    for dtype in ("float32", "float64"):
-        for reduction in REDUCTIONS:
-            yield "random batch", "cosine", dtype, reduction, 0.2, "batch", {}
-        for margin in MARGINS_COSINE:
-            yield "margin sweep", "cosine", dtype, "none", margin, "batch", {}
-        yield "unbatched", "cosine", dtype, "none", 0.2, "unbatched", {"refused_by": ("paddle",)}
-        yield "zero rows, stable", "cosine", dtype, "none", 0.0, "zero_rows", {"stable": True}
-    for dtype in ("float32", "float64"):
-        for reduction in REDUCTIONS:
-            yield "random batch", "hinge", dtype, reduction, 1.0, "batch", {}
-        for margin in MARGINS_HINGE:
-            yield "margin sweep", "hinge", dtype, "none", margin, "batch", {}
-        yield "N-D (4, 5, 6)", "hinge", dtype, "none", 1.0, "nd", {}
-    # Paddle returns shape (1,) for a 0-d hinge input (the reference, torch: shape ()).
-    for dtype in ("float32", "float64"):
-        yield "0-d", "hinge", dtype, "none", 1.0, "scalar", {"expected_native_failure": True}
-    # float32 rows whose squared norms overflow (1e20, 1e30) or are swamped by eps
-    # (1e-20, 1e-30); float64 has no such case here, as the float64 reference would fail too.
-    for scale in (1e-30, 1e-20, 1e20, 1e30):
-        yield (f"rows of scale {scale:.0e}", "cosine", "float32", "none", 0.0, "scaled",
-               {"stable": True, "scale": scale, "exact": True, "expected_native_failure": True})
-
-
-def _cosine_data(rng, kind, dtype, scale=1.0):
-    """Pairs whose cosines spread over [-1, 1], labels half 1, half -1."""
-    n = 1 if kind == "unbatched" else N
-    x1 = rng.standard_normal((n, D))
-    rho = rng.uniform(-1.0, 1.0, size=(n, 1))
-    x2 = rho * x1 + np.sqrt(1.0 - rho**2) * rng.standard_normal((n, D))
-    if kind == "scaled":
-        x2 = 0.9 * x1 + 0.1 * x2  # similar pairs: the native answer (loss 1) is far off
-    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    if kind == "zero_rows":
-        x1[::7] = 0.0
-        x2[3::11] = 0.0
-    x1, x2 = (x1 * scale).astype(dtype), (x2 * scale).astype(dtype)
-    y = y.astype(dtype)
-    if kind == "unbatched":
-        return x1[0], x2[0], np.asarray(y[0])
-    return x1, x2, y
-
-
-def _hinge_data(rng, kind, dtype):
-    shape = {"batch": (N,), "nd": (4, 5, 6), "scalar": ()}[kind]
-    x = rng.uniform(-0.5, 2.5, size=shape)
-    y = np.where(rng.random(shape) < 0.5, 1.0, -1.0)
-    return np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
+# The case table's values (embedloss.testing), under the names the book reads.
+TORCH_EPS = EPS["torch"]
+PADDLE_EPS = EPS["paddle"]
+#: A case's tolerance is this times max(1, max|reference|).
+TOLERANCE = {dtype: TABLE_TOLERANCE[dtype].rtol for dtype in ("float32", "float64")}
 
 
 # ---------------------------------------------------------------- running one case
@@ -139,54 +85,40 @@ def _within(d, tol):
     return d is not None and d <= tol  # NaN is never within
 
 
-def _run_case(index, spec, device, paddle):
+def _run_case(sample: Sample, device, paddle):
     import embedloss
 
     torch = _torch()
-    name, loss, dtype, reduction, margin, kind, opts = spec
-    rng = np.random.default_rng(20 + index)
-    stable = opts.get("stable", False)
-    exact = opts.get("exact", False)
-    expected_failure = opts.get("expected_native_failure", False)
-    if loss == "cosine":
-        arrays = _cosine_data(rng, kind, dtype, opts.get("scale", 1.0))
-        kw = {"margin": margin, "reduction": reduction}
+    arrays = tuple(np.asarray(a, dtype=sample.dtype) for a in sample.arrays)  # (the labels too)
+    stable = sample.kwargs.get("stable", False)
+    kw = {k: v for k, v in sample.kwargs.items() if k != "stable"}
+    expected_failure = sample.expected_native_failure
+    loss_name = f"{sample.loss}_embedding_loss"
+    reference_fn = getattr(reference, loss_name)
 
-        def ref(eps):
-            return reference.cosine_embedding_loss(*arrays, eps=0.0 if exact else eps, **kw)
+    def ref(eps):
+        extra = {"eps": eps} if eps is not None else {}
+        return reference_fn(*arrays, **{**kw, **extra, **sample.reference})
 
-        def ours(*xs):
-            return embedloss.cosine_embedding_loss(*xs, stable=stable, **kw)
+    def ours(*xs):
+        return getattr(embedloss, loss_name)(*xs, **sample.kwargs)
 
-        def native_torch(*xs):
-            return torch.nn.functional.cosine_embedding_loss(*xs, **kw)
+    def native_torch(*xs):
+        return getattr(torch.nn.functional, loss_name)(*xs, **kw)
 
-        def native_paddle(*xs):
-            return paddle.nn.functional.cosine_embedding_loss(*xs, **kw)
+    def native_paddle(*xs):
+        return getattr(paddle.nn.functional, loss_name)(*xs, **kw)
 
+    eps: dict[str, float | None]
+    if sample.loss == "cosine":
         eps = {"embedloss": TORCH_EPS, "torch": TORCH_EPS, "paddle": PADDLE_EPS}
     else:
-        arrays = _hinge_data(rng, kind, dtype)
-        kw = {"margin": margin, "reduction": reduction}
-
-        def ref(eps):
-            return reference.hinge_embedding_loss(*arrays, **kw)
-
-        def ours(*xs):
-            return embedloss.hinge_embedding_loss(*xs, **kw)
-
-        def native_torch(*xs):
-            return torch.nn.functional.hinge_embedding_loss(*xs, **kw)
-
-        def native_paddle(*xs):
-            return paddle.nn.functional.hinge_embedding_loss(*xs, **kw)
-
         eps = {"embedloss": None, "torch": None, "paddle": None}
 
     with np.errstate(all="ignore"):
         expected = {k: np.asarray(ref(e), dtype=np.float64) for k, e in eps.items()}
     scale = max(1.0, float(np.max(np.abs(expected["torch"]), initial=0.0)))
-    tolerance = TOLERANCE[dtype] * scale
+    tolerance = TOLERANCE[sample.dtype] * scale
 
     on_device = [torch.from_numpy(a).to(device) for a in arrays]
     by_backend = {"torch": _diff(ours(*on_device), expected["embedloss"]),
@@ -213,11 +145,13 @@ def _run_case(index, spec, device, paddle):
             errors[who] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
 
     natives_ok = (all(_within(diffs[w], tolerance) for w in ("torch", "paddle") if diffs[w] is not None)
-                  and all(w in opts.get("refused_by", ()) for w in errors))
+                  and all(w in sample.refused_by for w in errors))
     ok = _within(diffs["embedloss"], tolerance) and (expected_failure or natives_ok)
+    exact = sample.reference.get("eps") == 0.0
     case = {
-        "case": name, "loss": loss, "dtype": dtype, "reduction": reduction, "margin": margin,
-        "stable": stable, "reference": "exact cosine (eps=0)" if exact else "eps of each implementation",
+        "case": sample.name, "loss": sample.loss, "dtype": sample.dtype, "reduction": kw["reduction"],
+        "margin": kw["margin"], "stable": stable,
+        "reference": "exact cosine (eps=0)" if exact else "eps of each implementation",
         "max_abs_diff": diffs, "embedloss_by_backend": by_backend, "tolerance": tolerance, "ok": bool(ok),
         "expected_native_failure": expected_failure,
     }
@@ -288,10 +222,10 @@ def _cpu_vs_device(device):
     torch = _torch()
     F = torch.nn.functional
     rows = []
-    rng = np.random.default_rng(7)
+    batches = {(s.loss, s.dtype): s.arrays for s in parity_samples() if s.name == "random batch"}
     for dtype in ("float32", "float64"):
-        x1, x2, y = _cosine_data(rng, "batch", dtype)
-        x, yh = _hinge_data(rng, "batch", dtype)
+        x1, x2, y = (a.astype(dtype) for a in batches["cosine", dtype])
+        x, yh = (a.astype(dtype) for a in batches["hinge", dtype])
         for loss, arrays in (("cosine", (x1, x2, y)), ("hinge", (x, yh))):
             for impl in ("embedloss", "torch"):
                 if loss == "cosine":
@@ -362,7 +296,7 @@ def run(device="cpu"):
     paddle = _paddle_or_none()
     report = {
         "environment": _environment(device, paddle),
-        "cases": [_run_case(i, spec, device, paddle) for i, spec in enumerate(_case_specs())],
+        "cases": [_run_case(sample, device, paddle) for sample in parity_samples()],
         "seed_examples": _seed_examples(device, paddle),
     }
     if device != "cpu":

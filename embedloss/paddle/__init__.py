@@ -1,16 +1,21 @@
-"""``paddle.nn.Layer`` classes for both losses (importing this module imports Paddle)."""
+"""``paddle.nn.Layer`` classes for both losses and ``functional``, the
+losses with the signatures of ``paddle.nn.functional`` (importing this module imports Paddle)."""
 from __future__ import annotations
 
-from ._frameworks import import_paddle
-from ._modules import CosineModuleMixin, HingeModuleMixin
-from ._validation import Reduction, Validate
+from typing import Any
+
+from .._modules import CosineModuleMixin, HingeModuleMixin
+from .._paddle import import_paddle
+from .._types import Reduction, Validate
+from . import functional
 
 paddle = import_paddle()
+_Layer: Any = paddle.nn.Layer  # (Paddle is not analysed by the type checker: its classes are Any)
 
-__all__ = ["CosineEmbeddingLoss", "HingeEmbeddingLoss"]
+__all__ = ["CosineEmbeddingLoss", "HingeEmbeddingLoss", "functional"]
 
 
-class CosineEmbeddingLoss(CosineModuleMixin, paddle.nn.Layer):
+class CosineEmbeddingLoss(CosineModuleMixin, _Layer):
     """Layer form of :func:`embedloss.cosine_embedding_loss`; options are checked here, once.
 
     Pass ``eps=1e-11`` to reproduce ``paddle.nn.CosineEmbeddingLoss`` to rounding.
@@ -24,12 +29,12 @@ class CosineEmbeddingLoss(CosineModuleMixin, paddle.nn.Layer):
     """
 
     def __init__(self, margin: float = 0.0, reduction: Reduction = "mean", eps: float = 1e-12,
-                 stable: bool = False, validate: Validate = "auto"):
-        paddle.nn.Layer.__init__(self)
+                 stable: bool = False, validate: Validate = "auto") -> None:
+        _Layer.__init__(self)
         self._set_options(margin, reduction, eps, stable, validate)
 
 
-class HingeEmbeddingLoss(HingeModuleMixin, paddle.nn.Layer):
+class HingeEmbeddingLoss(HingeModuleMixin, _Layer):
     """Layer form of :func:`embedloss.hinge_embedding_loss`; options are checked here, once.
 
     Example:
@@ -40,6 +45,6 @@ class HingeEmbeddingLoss(HingeModuleMixin, paddle.nn.Layer):
         0.5
     """
 
-    def __init__(self, margin: float = 1.0, reduction: Reduction = "mean", validate: Validate = "auto"):
-        paddle.nn.Layer.__init__(self)
+    def __init__(self, margin: float = 1.0, reduction: Reduction = "mean", validate: Validate = "auto") -> None:
+        _Layer.__init__(self)
         self._set_options(margin, reduction, validate)

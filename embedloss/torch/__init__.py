@@ -1,12 +1,14 @@
-"""``torch.nn.Module`` classes for both losses (importing this module imports torch)."""
+"""``torch.nn.Module`` classes for both losses and ``functional``, the
+losses with the signatures of ``torch.nn.functional`` (importing this module imports torch)."""
 from __future__ import annotations
 
 import torch
 
-from ._modules import CosineModuleMixin, HingeModuleMixin
-from ._validation import Reduction, Validate
+from .._modules import CosineModuleMixin, HingeModuleMixin
+from .._types import Reduction, Validate
+from . import functional
 
-__all__ = ["CosineEmbeddingLoss", "HingeEmbeddingLoss"]
+__all__ = ["CosineEmbeddingLoss", "HingeEmbeddingLoss", "functional"]
 
 
 class CosineEmbeddingLoss(CosineModuleMixin, torch.nn.Module):
@@ -20,7 +22,7 @@ class CosineEmbeddingLoss(CosineModuleMixin, torch.nn.Module):
     """
 
     def __init__(self, margin: float = 0.0, reduction: Reduction = "mean", eps: float = 1e-12,
-                 stable: bool = False, validate: Validate = "auto"):
+                 stable: bool = False, validate: Validate = "auto") -> None:
         torch.nn.Module.__init__(self)
         self._set_options(margin, reduction, eps, stable, validate)
 
@@ -35,6 +37,6 @@ class HingeEmbeddingLoss(HingeModuleMixin, torch.nn.Module):
         0.5
     """
 
-    def __init__(self, margin: float = 1.0, reduction: Reduction = "mean", validate: Validate = "auto"):
+    def __init__(self, margin: float = 1.0, reduction: Reduction = "mean", validate: Validate = "auto") -> None:
         torch.nn.Module.__init__(self)
         self._set_options(margin, reduction, validate)
