@@ -63,7 +63,8 @@ TOLERANCE: Mapping[str, Tolerance] = {
     "float64": Tolerance(1e-12, 1e-12), "float32": Tolerance(1e-5, 1e-6),
     "float16": Tolerance(1e-3, 1e-3), "bfloat16": Tolerance(8e-3, 8e-3),
 }
-#: Gradients by dtype (low precision: 4 roundings of the output dtype, times the largest gradient).
+#: Tolerances of gradients by dtype; in low precision, 4 roundings of the output dtype
+#: times the largest gradient.
 GRAD_TOLERANCE: Mapping[str, Tolerance] = {
     "float64": Tolerance(1e-10, 1e-13), "float32": Tolerance(1e-5, 1e-7),
     "float16": Tolerance(0.0, 4e-3), "bfloat16": Tolerance(0.0, 3.2e-2),

@@ -114,7 +114,7 @@ def _translation_memory(language: str) -> dict[str, str]:
     """Every finished translation of the language's catalogs, by English text."""
     from babel.messages.pofile import read_po
 
-    memory = {}
+    memory: dict[str, str] = {}
     for path in sorted((LOCALES / language / "LC_MESSAGES").rglob("*.po")):
         with path.open("rb") as f:
             for message in read_po(f, locale=language):

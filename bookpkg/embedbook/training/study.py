@@ -50,7 +50,7 @@ FIRST_STEPS = 5
 #: ``num_samples`` signals (80 to train, 20 to test), a few steps of small batches.
 #: (The chapter's cells also run on an emulated CPU, where a convolution's step costs
 #: seconds.)
-LIVE = {"num_samples": 100, "steps": 3, "batch": 8, "margin": 0.75, "seed": 0}
+LIVE: dict[str, Any] = {"num_samples": 100, "steps": 3, "batch": 8, "margin": 0.75, "seed": 0}
 
 
 def _window_means(values: list[float], width: int) -> list[float]:
