@@ -41,7 +41,7 @@ def _cuda_available():
 MARKS_BY_FILE = {
     "test_browser.py": "browser",          # headless Chromium against the built book
     "test_emulated_cpu.py": "emulated",    # nbval in a kernel on an emulated CPU (QEMU)
-    "test_digits_study.py": "study",       # re-runs the training study's record
+    "test_training_study.py": "study",     # re-runs the training study and checks its record
     "test_transforms.py": "slow",          # torch.compile, export, vmap: seconds per case
     "test_paddle_static.py": "slow",       # paddle.jit.to_static
     "test_properties.py": "slow",          # hypothesis, >= 200 examples per property
@@ -54,7 +54,7 @@ SLOW_TESTS = ("test_sample_transformed", "test_error_inputs_compiled")  # (test_
 def pytest_collection_modifyitems(config, items):
     for item in items:
         mark = MARKS_BY_FILE.get(item.path.name)
-        if mark is None and item.originalname in SLOW_TESTS:
+        if mark is None and getattr(item, "originalname", None) in SLOW_TESTS:  # (nbval cells have none)
             mark = "slow"
         if mark is not None:
             item.add_marker(getattr(pytest.mark, mark))
