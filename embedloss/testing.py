@@ -79,7 +79,9 @@ STATIC_PADDLE_TOLERANCE: Mapping[str, Tolerance] = {"float64": TOLERANCE["float3
 #: loss.py writes ``10e-12``. embedloss's default is PyTorch's.
 EPS: Mapping[str, float] = {"torch": 1e-12, "paddle": 1e-11}
 
+#: The dtypes every implementation computes in.
 DTYPES = ("float32", "float64")
+#: The half-precision dtypes, which embedloss computes in float32 and returns as they came.
 LOW_PRECISION = ("float16", "bfloat16")
 COSINE_MARGINS = (-1.0, -0.5, 0.0, 0.2, 0.5, 1.0)
 HINGE_MARGINS = (-1.0, 0.0, 0.5, 1.0, 2.0)
@@ -430,6 +432,7 @@ def error_inputs(loss: Loss) -> list[ErrorInput]:
 #: The 3x3 input and label of the example on Paddle's Chinese API page of
 #: ``HingeEmbeddingLoss``.
 PADDLE_PAGE_INPUT = ((1.0, -2.0, 3.0), (0.0, -1.0, 2.0), (1.0, 0.0, 1.0))
+#: The 3x3 label of the same example.
 PADDLE_PAGE_LABEL = ((-1.0, 1.0, -1.0), (1.0, 1.0, 1.0), (1.0, -1.0, 1.0))
 
 
@@ -449,6 +452,8 @@ class Published:
 _TUTORIAL_DATA = ("torch.manual_seed(20), a, b = randn(100, 128), "
                   "y = 2 * empty(100).random_(2) - 1")
 
+#: ``{key: Published}``: the tutorial's cosine and hinge means and the example of
+#: Paddle's API page, each with the value the document prints.
 PUBLISHED: Mapping[str, Published] = {
     "cosine_mean": Published(
         "tutorial", f"seed tutorial: {_TUTORIAL_DATA}, CosineEmbeddingLoss(margin=0.2)",

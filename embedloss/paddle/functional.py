@@ -31,8 +31,8 @@ def cosine_embedding_loss(input1: Any, input2: Any, label: Any, margin: float = 
     Example:
         >>> import paddle
         >>> import embedloss.paddle.functional as F
-        >>> x = paddle.ones([2, 3])
-        >>> round(float(F.cosine_embedding_loss(x, x, paddle.to_tensor([1, -1]), 0.5)), 6)
+        >>> x, y = paddle.ones([2, 3]), paddle.to_tensor([1, -1])
+        >>> round(float(F.cosine_embedding_loss(x, x, y, 0.5)), 6)
         0.25
     """
     return _cosine(input1, input2, label, margin=margin, reduction=reduction, eps=EPS["paddle"])
@@ -45,7 +45,8 @@ def hinge_embedding_loss(input: Any, label: Any, margin: float = 1.0, reduction:
     Example:
         >>> import paddle
         >>> import embedloss.paddle.functional as F
-        >>> float(F.hinge_embedding_loss(paddle.to_tensor([0.5, 0.5]), paddle.to_tensor([1, -1]), 2.0))
+        >>> d, y = paddle.to_tensor([0.5, 0.5]), paddle.to_tensor([1, -1])
+        >>> float(F.hinge_embedding_loss(d, y, 2.0))
         1.0
     """
     return _hinge(input, label, margin=margin, reduction=reduction)

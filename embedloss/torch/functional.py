@@ -37,7 +37,8 @@ def cosine_embedding_loss(input1: torch.Tensor, input2: torch.Tensor, target: to
     Example:
         >>> import torch
         >>> import embedloss.torch.functional as F
-        >>> F.cosine_embedding_loss(torch.ones(2, 3), torch.ones(2, 3), torch.tensor([1, -1]), 0.5).item()
+        >>> a, y = torch.ones(2, 3), torch.tensor([1, -1])
+        >>> F.cosine_embedding_loss(a, a, y, 0.5).item()
         0.25
     """
     return _cosine(input1, input2, target, margin=margin, reduction=_reduction_of(size_average, reduce, reduction))
@@ -51,7 +52,8 @@ def hinge_embedding_loss(input: torch.Tensor, target: torch.Tensor, margin: floa
     Example:
         >>> import torch
         >>> import embedloss.torch.functional as F
-        >>> F.hinge_embedding_loss(torch.tensor([0.5, 0.5]), torch.tensor([1, -1]), 2.0).item()
+        >>> d, y = torch.tensor([0.5, 0.5]), torch.tensor([1, -1])
+        >>> F.hinge_embedding_loss(d, y, 2.0).item()
         1.0
     """
     return _hinge(input, target, margin=margin, reduction=_reduction_of(size_average, reduce, reduction))
