@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -108,6 +108,16 @@ def _check_args(loss: str, table: dict[str, Any], margin: float, steps: int) -> 
         raise ValueError(f"steps: expected a positive number of steps, received {steps}")
 
 
+
+def _stopper(run: Run, split: Any, validate: bool, net: Any, load: Callable[[Any], Any]) -> _Stopper:
+    """Early stopping on the validation split (on no data when ``validate`` is off),
+    checked once before the first step; ``load`` is the framework's state-dict setter."""
+    x_val, y_val = (split.x_val, split.y_val) if validate else (split.x_train[:0], split.y_train[:0])
+    stopper = _Stopper(run, x_val, y_val,
+                       lambda: {k: v.clone() for k, v in net.state_dict().items()}, load)
+    stopper.check(0)
+    return stopper
+
 def train_torch(loss: str, seed: int, split: _data.Split, *, margin: float,
                 steps: int = STEPS, hard: bool = False, validate: bool = True) -> Run:
     """Train the encoder of seed ``seed`` with the loss ``loss`` (a key of
@@ -131,11 +141,7 @@ def train_torch(loss: str, seed: int, split: _data.Split, *, margin: float,
     xt = torch.from_numpy(split.x_train)
     anchor, positive, negative = _data.sample_steps(
         split.y_train, seed, steps, candidates=_data.HARD_CANDIDATES if hard else 1)
-    x_val, y_val = (split.x_val, split.y_val) if validate else (split.x_train[:0], split.y_train[:0])
-    stopper = _Stopper(run, x_val, y_val,
-                       lambda: {k: v.clone() for k, v in net.state_dict().items()},
-                       net.load_state_dict)
-    stopper.check(0)
+    stopper = _stopper(run, split, validate, net, net.load_state_dict)
     step = 0
     for step in range(steps):
         neg = _hardest(net, xt, anchor[step], negative[step]) if hard else negative[step, :, 0]
@@ -185,11 +191,7 @@ def train_paddle(loss: str, seed: int, split: _data.Split, *, margin: float,
     opt = paddle.optimizer.Adam(learning_rate=LR, parameters=net.parameters())
     xp = paddle.to_tensor(split.x_train)
     anchor, positive, negative = _data.sample_steps(split.y_train, seed, steps)
-    x_val, y_val = (split.x_val, split.y_val) if validate else (split.x_train[:0], split.y_train[:0])
-    stopper = _Stopper(run, x_val, y_val,
-                       lambda: {k: v.clone() for k, v in net.state_dict().items()},
-                       net.set_state_dict)
-    stopper.check(0)
+    stopper = _stopper(run, split, validate, net, net.set_state_dict)
     step = 0
     for step in range(steps):
         rows = np.concatenate([anchor[step], positive[step], negative[step, :, 0]])
