@@ -18,7 +18,7 @@ def wrap(text: str, width: int = COLUMN, indent: str = "    ") -> str:
     ValueError: word word word word word
         word word word word word word word
         word word word word word word word
-        word word
+        word
     """
     out = []
     for line in text.splitlines() or [""]:
