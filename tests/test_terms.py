@@ -209,6 +209,18 @@ def test_the_glossary_page_shows_its_table_in_chinese_as_written():
     assert not changed, changed
 
 
+#: a space between two Chinese characters or punctuation marks ("的 铰链损失"): Chinese
+#: text has none (a space goes between Chinese and Latin text, code or math only)
+STRAY_SPACE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef] +[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def test_no_stray_space_inside_chinese_text():
+    found = [f"{page}: {m.string[max(0, s.start() - 20):s.end() + 20]!r}"
+             for page, m in _messages() if (s := STRAY_SPACE.search(m.string))]
+    assert not found, "\n".join(found)
+    assert STRAY_SPACE.search("间隔为 0.8 的 铰链损失") and not STRAY_SPACE.search("间隔为 0.8 的铰链损失")
+
+
 def test_each_page_glosses_ulp_once_where_it_first_uses_it():
     uses: dict[str, list[str]] = {}
     for page, m in _messages():
