@@ -17,6 +17,7 @@ sides first (`batch` in code is code, not prose).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ class Term:
     chinese: str       # its one rendering, without the gloss ("相似样本对")
     avoid: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
         words = re.split(r"\s+", self.english.strip())
         parts = []
@@ -50,7 +51,7 @@ class Term:
                 parts.append(re.escape(optional[1]) + f"(?:{re.escape(optional[2])})?")
             else:
                 parts.append(re.escape(word))
-        return re.compile(r"(?<![\w-])" + r"[\s-]+".join(parts) + r"(?![\w-])", re.IGNORECASE)
+        return re.compile(r"(?<![A-Za-z0-9_-])" + r"[\s-]+".join(parts) + r"(?![A-Za-z0-9_-])", re.I)
 
 
 def _cells(line: str) -> list[str]:
@@ -107,7 +108,7 @@ def _occurs(variant: str, text: str) -> bool:
     """An English variant as a whole word, in any case (``batch``, not ``batches``'s
     part of a code name such as FakeTensor); a Chinese one as written."""
     if variant.isascii():
-        return re.search(rf"(?<![\w-]){re.escape(variant)}(?![\w-])", text, re.I) is not None
+        return re.search(rf"(?<![A-Za-z0-9_-]){re.escape(variant)}(?![A-Za-z0-9_-])", text, re.I) is not None
     return variant in text
 
 
@@ -132,16 +133,25 @@ def missing_renderings(english: str, translation: str, vocabulary: list[Term] = 
     contains a shorter one (batch size, batch) is taken out before the shorter is looked
     for."""
     source, target = prose(english), prose(translation)
-    by_length = sorted(vocabulary, key=lambda t: -len(t.english))
     missing = []
-    for i, term in enumerate(by_length):
+    for term, longer in _with_longer_terms(tuple(vocabulary)):
+        if not term.pattern.search(source) or term.chinese in target:
+            continue
         text = source
-        for longer in by_length[:i]:
-            if term.pattern.search(longer.english.replace("(", "").replace(")", "")):
-                text = longer.pattern.sub(" ", text)
-        if term.pattern.search(text) and term.chinese not in target:
+        for other in longer:
+            text = other.pattern.sub(" ", text)
+        if term.pattern.search(text):
             missing.append(f"{term.english!r} -> {term.chinese}")
     return missing
+
+
+@functools.cache
+def _with_longer_terms(vocabulary: tuple[Term, ...]) -> list[tuple[Term, list[Term]]]:
+    """Each term, with the longer terms whose English contains it."""
+    def words(term):
+        return term.english.replace("(", "").replace(")", "")
+    return [(term, [o for o in vocabulary if len(o.english) > len(term.english)
+                    and term.pattern.search(words(o))]) for term in vocabulary]
 
 
 #: (page, English term, the message's first words): where the English word is not the
@@ -152,7 +162,12 @@ NOT_THE_TERM = {
 }
 
 
+@functools.cache
 def _messages():
+    return list(_read_messages())
+
+
+def _read_messages():
     folder = edition.LOCALES / LANGUAGE / "LC_MESSAGES"
     for path in sorted(folder.rglob("*.po")):
         page = str(path.relative_to(folder).with_suffix(""))
@@ -240,6 +255,7 @@ def test_the_term_checks_catch_a_planted_variant():
     assert avoided_renderings("每个批次中的相似的样本对") != []    # 相似的样本对
     assert avoided_renderings("相差一个 float32 步长") != []
     assert avoided_renderings("Paddle 的文档写作“Tensor”") == []  # a mention, quoted
+    assert avoided_renderings("沿batch 维求均值") != []  # English next to Chinese, no space
     assert missing_renderings(english, "每个 batch 中的相似样本对相差一个 ulp，位于全新内核中。")
     assert missing_renderings(english, "每个批次中的相似样本对相差一个步长，位于全新内核中。")
     # code is not prose: `batch` in code, a glue key or a citation key are not terms
