@@ -4,7 +4,8 @@ headless Chromium (Debian's, through Playwright, as tests/test_browser.py does).
 The test copies book/ into a temporary directory (so that nothing JupyterLab writes,
 checkpoints or an autosave, lands in the checkout), starts `jupyter lab book/` there on
 127.0.0.1 and a free port with a token of its own (and `--allow-root`, so that it also
-starts as root under CI), opens the quick start (its stored outputs removed), runs all its cells from JupyterLab's
+starts as root under CI), opens the quick start and the training chapter (their stored outputs removed), runs
+all their cells from JupyterLab's
 own "Run All Cells" command and requires that every code cell ran and that no output
 is an error (but the deliberate ones, in cells tagged `raises-exception`, which JupyterLab
 runs past as nbval does) or stderr. A copy of the quick start with one cell that raises must be
@@ -31,6 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 JUPYTER = Path(sys.executable).with_name("jupyter")
 NOTEBOOK = "quickstart.ipynb"
+#: The notebooks run in JupyterLab: the quick start, and the training chapter, whose
+#: two training loops are cells a reader runs there.
+NOTEBOOKS = (NOTEBOOK, "training.ipynb")
 BROKEN = "broken_quickstart.ipynb"
 #: Seconds to wait for the server, and for all cells of one notebook to run.
 START_TIMEOUT, RUN_TIMEOUT = 90, 240
@@ -58,11 +62,13 @@ def lab(tmp_path_factory):
                      "(requirements.txt pins it): make venv")
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "book", work / "book", ignore=shutil.ignore_patterns("_build", "locales"))
+    for name in NOTEBOOKS:  # as a reader would run them: no stored outputs
+        nb = json.loads((work / "book" / name).read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        (work / "book" / name).write_text(json.dumps(nb))
     nb = json.loads((work / "book" / NOTEBOOK).read_text())
-    for cell in nb["cells"]:  # as a reader's fresh clone would run it: no stored outputs
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    (work / "book" / NOTEBOOK).write_text(json.dumps(nb))
     nb["cells"].insert(2, {"cell_type": "code", "execution_count": None, "metadata": {},
                            "outputs": [], "source": ["raise ValueError('a cell that fails')"]})
     (work / "book" / BROKEN).write_text(json.dumps(nb))
@@ -177,10 +183,11 @@ def problems(state):
     return found
 
 
-def test_quickstart_runs_in_jupyterlab(lab, page):
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_in_jupyterlab(lab, page, name):
     base, token = lab
-    state = run_all(page, base, token, NOTEBOOK)
-    stored = [c for c in json.loads((ROOT / "book" / NOTEBOOK).read_text())["cells"]
+    state = run_all(page, base, token, name)
+    stored = [c for c in json.loads((ROOT / "book" / name).read_text())["cells"]
               if c["cell_type"] == "code"]
     assert len(state["cells"]) == len(stored) > 0
     assert problems(state) == []
