@@ -6,7 +6,7 @@ from typing import Any
 from ._closed_form import check_closed_form, cosine_closed_form
 from ._paddle import register_with_paddle
 from ._types import Array, Backend, Reduction, Validate
-from ._validation import checked_cosine_call
+from ._validation import _OWNER_BY_TYPE, checked_cosine_call
 
 NAME = "cosine_embedding_loss"
 
@@ -97,8 +97,13 @@ def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float 
         array([0.    , 0.7071])
     """
     register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
-    xp, bad_labels, plain = checked_cosine_call(NAME, x1, x2, target, margin, reduction, eps, validate)
     loss: Array
+    xp = _OWNER_BY_TYPE.get(type(x1))
+    if closed_form is False and xp is not None and xp.plain_cosine is not None:  # the common call, at once
+        loss = xp.plain_cosine(x1, x2, target, margin, reduction, eps, stable, validate)
+        if loss is not None:
+            return loss
+    xp, bad_labels, plain = checked_cosine_call(NAME, x1, x2, target, margin, reduction, eps, validate)
     if closed_form is not False and check_closed_form(NAME, closed_form, xp.name, x1):
         loss = _cosine(xp, bad_labels, x1, x2, target, float(margin), reduction, float(eps), stable, closed_form=True)
     elif plain and (native := xp.native_cosine(eps, stable, x1.dtype)) is not None:  # type: ignore[attr-defined]
