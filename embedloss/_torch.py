@@ -70,10 +70,11 @@ def _plain_calls(torch: Any, fast: _FastRefs) -> tuple[Callable[..., Any], Calla
         dtype = input.dtype
         if ((dtype is float32 or dtype is float64) and input.is_cpu and target.is_cpu
                 and target.layout is strided and not target.is_neg() and target.dtype in label_dtypes
-                and input.is_same_size(target) and type(margin) in numbers and -inf < margin < inf
+                and type(margin) in numbers and -inf < margin < inf
                 and type(reduction) is str and (enum := enums.get(reduction)) is not None
                 and (enum != 1 or input.numel() != 0)
-                and peek() is None and not key_included(python_key) and labels_ok(target)):
+                and peek() is None and not key_included(python_key)  # (before is_same_size, an aten op)
+                and input.is_same_size(target) and labels_ok(target)):
             return native_hinge(input, target, margin, enum)
         return None
 
@@ -85,11 +86,12 @@ def _plain_calls(torch: Any, fast: _FastRefs) -> tuple[Callable[..., Any], Calla
         if (x1.dtype is float32 and x2.dtype is float32 and type(eps) is float and eps == 1e-12 and stable is False
                 and x1.is_cpu and x2.is_cpu and target.is_cpu
                 and target.layout is strided and not target.is_neg() and target.dtype in label_dtypes
-                and x1.dim() == 2 and x1.is_same_size(x2) and target.dim() == 1 and len(target) == len(x1)
+                and x1.dim() == 2 and target.dim() == 1 and len(target) == len(x1)
                 and type(margin) in numbers and -1.0 <= margin <= 1.0
                 and type(reduction) is str and (enum := enums.get(reduction)) is not None
                 and (enum != 1 or len(x1) != 0)
-                and peek() is None and not key_included(python_key) and labels_ok(target)):
+                and peek() is None and not key_included(python_key)  # (before is_same_size, an aten op)
+                and x1.is_same_size(x2) and labels_ok(target)):
             return native_cosine(x1, x2, target, margin, enum)
         return None
 
