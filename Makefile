@@ -11,7 +11,8 @@ NB     ?= $(shell $(PY) -m embedbook toc)
 # The library's own tests (the rest of tests/ tests the book: harness, notebooks, site).
 LIBRARY_TESTS := tests/test_opinfo.py tests/test_native.py tests/test_gradients.py tests/test_stable.py \
                  tests/test_properties.py tests/test_transforms.py tests/test_paddle_static.py tests/test_cuda.py \
-                 tests/test_lazy_import.py tests/test_docstrings.py tests/test_installed.py
+                 tests/test_lazy_import.py tests/test_docstrings.py tests/test_installed.py \
+                 tests/test_closed_form.py tests/test_plain_call.py
 FAST   := -m "not slow and not browser and not emulated and not study"
 # NumPy alone: a separate venv with NumPy and the test tools only (versions from requirements.txt).
 NUMPY_VENV := .venv-numpy

@@ -29,6 +29,8 @@ def _pm1_layout(dtype: Any) -> tuple[bytes | None, bytes]:
 
 class NumpyBackend(NoLabelMask):
     name = "numpy"
+    plain_hinge = None  # (no shortcut: see Backend.plain_hinge)
+    plain_cosine = None
 
     @staticmethod
     def owns(x: object) -> bool:

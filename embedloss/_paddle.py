@@ -74,6 +74,8 @@ def register_with_paddle() -> None:
 
 class PaddleBackend(NoLabelMask, TensorReduce):
     name = "paddle"
+    plain_hinge = None  # (no shortcut: see Backend.plain_hinge)
+    plain_cosine = None
 
     @staticmethod
     def owns(x: object) -> bool:
