@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from ._paddle import register_with_paddle
+from ._dispatch import before_call
 from ._types import Array, Backend, Reduction, Validate
 from ._validation import checked_cosine_call
 
@@ -93,7 +93,7 @@ def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float 
         >>> embedloss.cosine_embedding_loss(x1, x2, y, reduction="none").round(4)
         array([0.    , 0.7071])
     """
-    register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
+    before_call()  # the backends' hook (Paddle's: before any helper runs under to_static's AST mode)
     xp, bad_labels, plain = checked_cosine_call(NAME, x1, x2, target, margin, reduction, eps, validate)
     if plain and (native := xp.native_cosine(eps, stable, x1.dtype)) is not None:  # type: ignore[attr-defined]
         loss: Array = native(x1, x2, target, margin, reduction)
@@ -107,7 +107,7 @@ def _cosine(xp: Backend, bad_labels: Any, x1: Any, x2: Any, target: Any, margin:
     """The loss of checked arguments."""
     if not xp.is_floating(x1):  # integer and bool embeddings: in the default float dtype, as PyTorch does
         x1, x2 = xp.to_default_float(x1, x2)
-    if len(x1.shape) == 1 and len(target.shape) == 1:  # Paddle's one pair, labelled with shape [1]
+    if len(x1.shape) == 1 and len(target.shape) == 1:  # one pair labelled (1,) (Backend.one_pair_target_shapes)
         x1, x2 = x1[None], x2[None]
     (x1, x2), out_dtype = xp.upcast(x1, x2)
     if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples

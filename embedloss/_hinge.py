@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from ._paddle import register_with_paddle
+from ._dispatch import before_call
 from ._types import Array, Backend, Reduction, Validate
 from ._validation import checked_hinge_call
 
@@ -57,7 +57,7 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0, re
         >>> embedloss.hinge_embedding_loss(x, y, reduction="none")
         array([0.3, 0.7, 0. ])
     """
-    register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
+    before_call()  # the backends' hook (Paddle's: before any helper runs under to_static's AST mode)
     xp, bad_labels, plain = checked_hinge_call(NAME, input, target, margin, reduction, validate)
     if plain and (native := xp.native_hinge()) is not None:  # (the common call)
         loss: Array = native(input, target, margin, reduction)

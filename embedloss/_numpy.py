@@ -1,6 +1,7 @@
 """The NumPy backend (see :class:`embedloss._types.Backend`)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,10 @@ def _pm1_layout(dtype: Any) -> tuple[bytes | None, bytes]:
 
 class NumpyBackend(NoLabelMask):
     name = "numpy"
+    array_name = "a NumPy array"
+    native_eps = None
+    one_pair_target_shapes = ((),)
+    before_call = None
 
     @staticmethod
     def owns(x: object) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ._numpy import NumpyBackend
@@ -17,6 +18,12 @@ _REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # as torch.nn._reduction.get
 
 class TorchBackend(TensorReduce):
     name = "torch"
+    array_name = "a torch.Tensor"
+    #: Loss.cpp's ``constexpr float EPSILON = 1e-12`` (added as a float32, 9.99999996e-13,
+    #: which is what adding 1e-12 to a float32 tensor adds)
+    native_eps = 1e-12
+    one_pair_target_shapes = ((),)
+    before_call = None
 
     @staticmethod
     def owns(x: object) -> bool:
