@@ -1,7 +1,6 @@
 """The NumPy backend (see :class:`embedloss._types.Backend`)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np

@@ -10,7 +10,6 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ._numpy import NumpyBackend

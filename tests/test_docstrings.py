@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import re
+from pathlib import Path
 
 import pytest
 
-import embedloss
+from embedloss.testing import LOSSES
+
+API_PAGE = Path(__file__).resolve().parents[1] / "book" / "api.md"
 
 
-@pytest.mark.parametrize("fn", [embedloss.cosine_embedding_loss, embedloss.hinge_embedding_loss],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", [info.implementation() for info in LOSSES.values()], ids=lambda f: f.__name__)
 def test_public_functions_document_formula_args_errors_example(fn):
     doc = fn.__doc__
     for section in (".. math::", "Args:", "Returns:", "Raises:", "Example:", ">>> "):
@@ -20,9 +23,12 @@ def test_public_functions_document_formula_args_errors_example(fn):
         assert word in doc
 
 
-@pytest.mark.parametrize("module", ["embedloss._cosine", "embedloss._hinge", "embedloss.reference",
-                                    "embedloss.torch", "embedloss.paddle", "embedloss.torch.functional",
-                                    "embedloss.paddle.functional"])
+MODULES = [info.implementation().__module__ for info in LOSSES.values()] + [
+    "embedloss.reference", "embedloss.torch", "embedloss.paddle", "embedloss.torch.functional",
+    "embedloss.paddle.functional"]
+
+
+@pytest.mark.parametrize("module", MODULES)
 def test_docstring_examples_run(module):
     framework = module.split(".")[1]
     if framework in ("torch", "paddle") or module == "embedloss.reference":  # (as_float64's example: torch)
@@ -32,3 +38,15 @@ def test_docstring_examples_run(module):
     assert result.failed == 0
     if module != "embedloss.reference":
         assert result.attempted > 0
+
+
+@pytest.mark.skipif(not API_PAGE.exists(), reason="the book's sources are not here (an installed package)")
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_api_page_documents_every_loss_of_the_registry(loss):
+    """book/api.md renders, for each record of embedloss.testing.LOSSES, the function and
+    the module class of each framework (the functional forms are whole modules there)."""
+    page = API_PAGE.read_text(encoding="utf-8")
+    info = LOSSES[loss]
+    assert re.search(rf"^\.\. autofunction:: embedloss\.{info.function}$", page, re.M)
+    for framework in ("torch", "paddle"):
+        assert re.search(rf"^\.\. autoclass:: embedloss\.{framework}\.{info.module}$", page, re.M)

@@ -14,18 +14,18 @@ import pytest
 from conftest import Framework, numpy64, tol
 
 import embedloss
-from embedloss import reference
 from embedloss._types import REDUCTIONS
 from embedloss.testing import (
     EPS,
-    LOW_PRECISION,
     LOSSES,
+    LOW_PRECISION,
     NATIVE_FRAMEWORKS,
     STATIC_PADDLE_TOLERANCE,
     error_inputs,
     reference_inputs,
     sample_inputs,
 )
+
 # (implementation, framework, mode) that exist: the reference is NumPy-only and eager;
 # compiling and vmap are PyTorch's, to_static is Paddle's.
 VARIANTS = [("function", fw, "eager") for fw in ("numpy", "torch", "paddle", "cuda")] + \
