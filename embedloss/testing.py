@@ -572,7 +572,8 @@ HINGE = LossInfo(
     "hinge", "hinge_embedding_loss", "HingeEmbeddingLoss", ("input", "target"), 1.0, (-math.inf, math.inf),
     "input: any shape, target: broadcasts to it without enlarging it -> the input's shape", False,
     _hinge_samples, _hinge_errors, _hinge_references)
-#: Every loss, by key: what the tests, the parity report and the API page iterate over.
+#: The record of every loss, keyed by ``LossInfo.key``; the tests, the parity report and
+#: the API page iterate over it.
 LOSSES: Mapping[Loss, LossInfo] = {info.key: info for info in (COSINE, HINGE)}
 
 

@@ -2,6 +2,7 @@
 runnable example, and every example gives the output it shows."""
 from __future__ import annotations
 
+import ast
 import doctest
 import importlib
 import re
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import embedloss
 from embedloss.testing import LOSSES
 
 API_PAGE = Path(__file__).resolve().parents[1] / "book" / "api.md"
@@ -43,10 +45,22 @@ def test_docstring_examples_run(module):
 @pytest.mark.skipif(not API_PAGE.exists(), reason="the book's sources are not here (an installed package)")
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_api_page_documents_every_loss_of_the_registry(loss):
-    """book/api.md renders, for each record of embedloss.testing.LOSSES, the function and
-    the module class of each framework (the functional forms are whole modules there)."""
+    """book/api.md renders every name that embedloss, embedloss.torch and embedloss.paddle
+    export (automodule), and each record of embedloss.testing.LOSSES is exported there:
+    its function, and its module class in each framework (tests/test_browser.py checks
+    the built page)."""
     page = API_PAGE.read_text(encoding="utf-8")
     info = LOSSES[loss]
-    assert re.search(rf"^\.\. autofunction:: embedloss\.{info.function}$", page, re.M)
+    assert info.function in embedloss.__all__
+    assert re.search(r"^\.\. automodule:: embedloss\n   :members:$", page, re.M)
     for framework in ("torch", "paddle"):
-        assert re.search(rf"^\.\. autoclass:: embedloss\.{framework}\.{info.module}$", page, re.M)
+        assert re.search(rf"^\.\. automodule:: embedloss\.{framework}\n   :members:$", page, re.M)
+        assert info.module in _exported(Path(embedloss.__file__).parent / framework / "__init__.py")
+
+
+def _exported(path):
+    """A module's ``__all__``, read from its source (importing it would import its framework)."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return ast.literal_eval(node.value)
+    return []

@@ -7,6 +7,7 @@ and (eager) with the framework's own loss where that accepts the call. Every ref
 call of the table raises its exception with its message, in every framework."""
 from __future__ import annotations
 
+import linecache
 import re
 
 import numpy as np
@@ -62,8 +63,11 @@ def _named(fn, names, kwargs):
     """``fn`` with its array arguments as named parameters, not *args (paddle.jit.to_static
     reads the signature), the keyword arguments bound."""
     params = ", ".join(names)
+    source = f"def call({params}):\n    return fn({params}, **kwargs)\n"
+    filename = f"<call({params})>"  # (in linecache, so that to_static can read the source)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     scope = {"fn": fn, "kwargs": kwargs}
-    exec(f"def call({params}):\n    return fn({params}, **kwargs)", scope)
+    exec(compile(source, filename, "exec"), scope)
     return scope["call"]
 
 
