@@ -47,16 +47,16 @@ def _accepted(xp: Backend) -> CheckedCall:
 
 # ---------------------------------------------------------------- one call per loss
 
-def usual_options(margin: float, bounds: tuple[float, float], reduction: str, validate: str) -> bool:
+def usual_options(margin: float, bounds: tuple[float, float], reduction: str, validate: str, eps: float = 0.0,
+                  _plain: tuple[type, ...] = _PLAIN_NUMBERS, _reductions: tuple[str, ...] = REDUCTIONS,
+                  _modes: tuple[str, ...] = VALIDATE_MODES, _inf: float = math.inf) -> bool:
     """True for the options almost every call passes (a plain number in the margin's
-    closed ``bounds``, a known reduction and validate): accepted at once, without the
-    checks one by one, which run for anything else."""
-    return (type(margin) in _PLAIN_NUMBERS and bounds[0] <= margin <= bounds[1] and type(reduction) is str
-            and reduction in REDUCTIONS and type(validate) is str and validate in VALIDATE_MODES)
-
-
-def _usual_eps(eps: float) -> bool:
-    return type(eps) in _PLAIN_NUMBERS and 0.0 <= eps < math.inf
+    closed ``bounds``, a known reduction and validate, a plain finite eps >= 0):
+    accepted at once, without the checks one by one, which run for anything else.
+    (The constants are bound as defaults: local names are faster on every call.)"""
+    lo, hi = bounds
+    return (type(margin) in _plain and lo <= margin <= hi and type(reduction) is str and reduction in _reductions
+            and type(validate) is str and validate in _modes and type(eps) in _plain and 0.0 <= eps < _inf)
 
 
 def checked_cosine_call(caller: str, x1: Any, x2: Any, target: Any, margin: float, reduction: str, eps: float,
@@ -66,8 +66,8 @@ def checked_cosine_call(caller: str, x1: Any, x2: Any, target: Any, margin: floa
     if xp is not None and xp.accepts_plain_call((x1, x2), target, validate):  # the common eager call, cheaply:
         s1, st = x1.shape, target.shape  # (N, D) pairs, N labels, the usual options: accepted at once
         if (len(s1) == 2 and s1 == x2.shape and len(st) == 1 and st[0] == s1[0] and (s1[0] or reduction != "mean")
-                and usual_options(margin, COSINE_MARGIN_RANGE, reduction, validate) and _usual_eps(eps)):
-            return _accepted(xp)
+                and usual_options(margin, COSINE_MARGIN_RANGE, reduction, validate, eps)):
+            return _ACCEPTED.get(xp) or _accepted(xp)  # (made once per backend: no call after the first)
     # every other call (and any bad argument, which raises here)
     xp = backend_of(caller, x1=x1, x2=x2, target=target)
     check_embedding_dtypes(caller, xp, x1, x2)
@@ -85,7 +85,7 @@ def checked_hinge_call(caller: str, input: Any, target: Any, margin: float, redu
         si = input.shape  # labels of the input's shape, the usual options: accepted at once
         if (target.shape == si and usual_options(margin, _FINITE, reduction, validate)
                 and (reduction != "mean" or 0 not in si)):
-            return _accepted(xp)
+            return _ACCEPTED.get(xp) or _accepted(xp)  # (made once per backend: no call after the first)
     # every other call (and any bad argument, which raises here)
     xp = backend_of(caller, input=input, target=target)
     check_floating(caller, xp, input=input)
@@ -96,7 +96,7 @@ def checked_hinge_call(caller: str, input: Any, target: Any, margin: float, redu
 
 
 def check_cosine_options(caller: str, margin: float, reduction: str, eps: float, validate: str = "auto") -> None:
-    if usual_options(margin, COSINE_MARGIN_RANGE, reduction, validate) and _usual_eps(eps):
+    if usual_options(margin, COSINE_MARGIN_RANGE, reduction, validate, eps):
         return  # (anything else is checked one by one)
     check_margin(caller, margin, bounds=COSINE_MARGIN_RANGE)
     check_reduction(caller, reduction)
