@@ -30,7 +30,7 @@ from sphinx.transforms import SphinxTransform
 #: English is the root edition.
 EDITIONS = {
     "en": ("", "English", None, None, None),
-    "zh_CN": ("zh", "简体中文", "嵌入损失函数：可执行的参考手册", "点击显示",
+    "zh_CN": ("zh", "简体中文", "嵌入损失函数：逐一实测", "点击显示",
               ("显示代码单元格", "隐藏代码单元格")),
 }
 

@@ -4,7 +4,9 @@ Used by tests/test_browser.py. `serve` puts a built site on localhost; `PageChec
 opens one page in headless Chromium (Debian's `chromium`, driven by Playwright) and
 returns the problems a reader would hit: JavaScript errors, math left as raw TeX, images
 that do not load or have no real alt text, links and anchors that lead nowhere, files that
-answer 404, tables clipped by the text column, code blocks that scroll sideways,
+answer 404, tables clipped by the text column, code blocks that scroll sideways, a code
+cell's output line longer than the code column (`COLUMN`, 79 characters: the outputs
+wrap on screen, so only their text shows it),
 citations that have no entry in the bibliography, a page taller than `MAX_PAGE_HEIGHT`
 at 1280 px wide, figure captions whose contrast is under WCAG AA's 4.5:1 in the light or
 the dark theme, and links to the placeholder repository (`PLACEHOLDER`). `search` asks
@@ -22,6 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from embedbook import toc
+from embedbook.text import COLUMN
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -90,6 +93,14 @@ _WIDE_MATH_JS = """() => [...document.querySelectorAll('main mjx-container[displ
 # Paths of the machine that executed a notebook (a traceback's file names, say): they say
 # nothing to a reader and differ on every machine. Reported as advice, not as a problem.
 MACHINE_PATH = re.compile(r"(?:/(?:tmp|root|home|work|Users)/[\w.-]+|site-packages)[\w./-]*")
+
+# The lines of each code cell's output (printed text, a traceback, the code blocks of a
+# Markdown output) longer than the code column. The theme wraps output blocks on screen,
+# so a long line does not scroll: it breaks wherever the window ends, mid-word.
+_WIDE_OUTPUT_JS = '''(width) => [...document.querySelectorAll('main .cell_output pre')]
+  .flatMap(pre => pre.textContent.split('\\n'))
+  .filter(line => line.length > width)
+  .map(line => ({length: line.length, text: line.slice(0, 70)}))'''
 
 _LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 
@@ -335,6 +346,9 @@ class PageChecker:
             problems += [f"table clipped (wider than its column, no wrapping): {t!r}" for t in layout["tables"]]
             problems += [f"code block scrolls sideways (lines over the column width): {t!r}"
                          for t in layout["code"]]
+            problems += [f"output line wider than the column ({w['length']} characters, limit "
+                         f"{COLUMN}; wrap it with embedbook.text.wrap): {w['text']!r}"
+                         for w in page.evaluate(_WIDE_OUTPUT_JS, COLUMN)]
             problems += [f"image without real alt text: {i['src']} (alt {i['alt']!r})" for i in layout["alt"]]
             problems += [f"citation without an entry in the bibliography: {c!r}" for c in layout["cites"]]
             if RAW_CITE.search(page.evaluate(_VISIBLE_TEXT_JS)):

@@ -2,13 +2,15 @@
 Chromium. Needs `_build/html` (`make test` builds it first) and Debian's `chromium`.
 
 Each page must open without problems (tests/sitecheck.py lists them: among others no
-page taller than 15,000 px at 1280 px wide, no figure caption under 4.5:1 contrast in
-either theme, no figure text under 9 pt, no link to the placeholder repository); a
-search for each of three error messages must land on its entry of the errors page; and
-a deliberately broken copy of a page, and a search for a message no page has, must be
-caught. Under CI (`CI=true`) a missing browser or site fails the test; elsewhere it
-skips and says how to get them. Full-page screenshots (light and dark theme) of every page go to
-`_build/screenshots/` for a person to look at.
+page taller than 15,000 px at 1280 px wide, no code-cell output line over 79 characters
+(tests/test_output_width.py checks the stored notebooks for it, without a browser), no
+figure caption under 4.5:1 contrast in either theme, no figure text under 9 pt, no
+link to the placeholder repository); a search for each of three error messages must
+land on its entry of the errors page; and a deliberately broken copy of a page, and a
+search for a message no page has, must be caught. Under CI (`CI=true`) a missing
+browser or site fails the test; elsewhere it skips and says how to get them. Full-page
+screenshots (light and dark theme) of every page go to `_build/screenshots/` for a
+person to look at.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ from sitecheck import (
     serves_mathjax,
     toc_pages,
 )
+
+from embedbook.text import COLUMN
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
@@ -335,6 +339,8 @@ BREAKAGE = """
 <script>throw new Error("deliberately broken page");</script>
 <table><tr><td style="white-space: nowrap">TABLE-CELL-TOO-WIDE-%s</td></tr></table>
 <pre>CODE-LINE-TOO-LONG-%s</pre>
+<div class="cell_output"><pre style="white-space: pre-wrap">OUTPUT-LINE-TOO-WIDE %s</pre></div>
+<div class="cell_output"><pre>an output line exactly as wide as the column: %s</pre></div>
 <img src="../_static/no-alt.png">
 <img src="../_static/path-alt.png" alt="../_images/path-alt.png">
 <p>A fact <span class="bibtex-citation" id="no-entry">[]</span>.</p>
@@ -343,7 +349,7 @@ BREAKAGE = """
 <a href="https://github.com/OWNER/embedloss">placeholder home</a>
 <div style="height: %dpx">a very tall page</div>
 <div class="cell_output"><img src="../_images/FIGURE.png" alt="a figure shown too small" style="width: 80px"></div>
-""" % ("x" * 400, "y" * 400, MAX_PAGE_HEIGHT + 1000)
+""" % ("x" * 400, "y" * 400, "word " * 12, "z" * (COLUMN - 46), MAX_PAGE_HEIGHT + 1000)
 
 
 def _break(html_dir, page, old, new):
@@ -372,6 +378,7 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
                 "image does not load: ../_images/no-such-figure.png",
                 "broken anchor:", "no id 'no-such-anchor'", "broken link:", "no-such-page.html",
                 "table clipped", "TABLE-CELL-TOO-WIDE", "code block scrolls sideways", "CODE-LINE-TOO-LONG",
+                "output line wider than the column (81 characters", "OUTPUT-LINE-TOO-WIDE",
                 "image without real alt text: ../_static/no-alt.png",
                 "image without real alt text: ../_static/path-alt.png",
                 "citation without an entry in the bibliography: '[]'",
@@ -381,6 +388,7 @@ def test_a_broken_page_is_caught(browser, tmp_path, local_mathjax):
         expected += ["TeX error in math:", "raw TeX in the page's text"]
     for text in expected:
         assert text in report, f"the checker missed {text!r}; it reported:\n{report}"
+    assert "exactly as wide" not in report, report  # a line of 79 characters fits
     for text in ("HTTP 404:", "no-such-bundle.js", "math not typeset:", "raw TeX in the page's text") \
             if local_mathjax else ():
         assert text in math_report, f"the checker missed {text!r}; it reported:\n{math_report}"

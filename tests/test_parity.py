@@ -203,3 +203,23 @@ def test_paddle_page_example_as_printed(key):
     for fn in (embedloss.hinge_embedding_loss, embedloss.reference.hinge_embedding_loss):
         out = fn(x, y, margin=example.margin, reduction=example.reduction)
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_gpu_record_renders(report):
+    """The frameworks chapter renders book/data/gpu_parity.json when one is recorded
+    (none is yet): a record of the CUDA report's form gives its three tables."""
+    record = json.loads(json.dumps(report))  # a copy, as read from JSON
+    record["environment"].update(device="A GPU", cuda="12.8", date="2026-12-07")
+    record["cpu_vs_device"] = [
+        {"loss": loss, "dtype": dtype, "implementation": impl, "value_max_abs_diff": 1e-7,
+         "grad_max_abs_diff": 0.0, "tolerance": parity.TOLERANCE[dtype], "ok": True}
+        for dtype in ("float32", "float64") for loss in ("cosine", "hinge") for impl in ("embedloss", "torch")]
+    env, device, seeds = parity.device_record_tables(record, report)
+    assert ["device", "A GPU"] in env[1] and ["driver", "not recorded"] in env[1]
+    assert len(device[1]) == 8 and device[1][0][3:] == ["1.0e-07", "0", "1e-05", "ok"]
+    assert [row[0] for row in seeds[1]] == [parity.example_name(k) for k in report["seed_examples"]]
+    assert all(len(row) == len(seeds[0]) for row in seeds[1])
+    assert parity.all_ok(record)
+    record["cpu_vs_device"][0]["ok"] = False
+    assert not parity.all_ok(record) and parity.device_table(record)[1][0][-1] == "FAIL"
+    assert "disagreement" in parity.format_table(record)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
@@ -96,6 +97,7 @@ def update_catalogs(language: str) -> None:
         for message in catalog:  # a sentence moved from another page keeps its translation
             if message.id and not message.string and message.id in memory:
                 message.string = memory[message.id]
+            _drop_stale_comments(message)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:
             write_po(f, catalog, width=0, no_location=True, omit_header=False,
@@ -108,6 +110,16 @@ def update_catalogs(language: str) -> None:
         if page not in templates and path.name != "sphinx.po":
             path.unlink()
             print(f"{path.relative_to(ROOT)}: removed (no such page)")
+
+
+def _drop_stale_comments(message: Any) -> None:
+    """A finished entry keeps no old English: Babel writes a fuzzy entry's previous msgid
+    as wrapped ``#|`` lines and reads the wrapped ones back as translator comments
+    (``# | ...``, and single words cut off such lines), which then pile up at each
+    refresh. A translator's own comment (words with spaces between) stays."""
+    message.user_comments = [c for c in message.user_comments if not c.startswith("|") and " " in c.strip()]
+    if not message.fuzzy:
+        message.previous_id = ()
 
 
 def _translation_memory(language: str) -> dict[str, str]:

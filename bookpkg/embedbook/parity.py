@@ -326,53 +326,119 @@ def all_ok(report: Report) -> bool:
     return all(c["ok"] for c in report["cases"]) and all(r["ok"] for r in report.get("cpu_vs_device", []))
 
 
-def _fmt(d: float | None) -> str:
+def fmt_diff(d: float | None) -> str:
+    """A largest difference as the report's tables write it: ``-`` not run, ``nan``,
+    ``other shape`` (the output's shape differs from the reference's), ``0`` or
+    ``1.2e-07``."""
     if d is None:
         return "-"
     if math.isnan(d):
         return "nan"
+    if math.isinf(d):
+        return "other shape"
     return f"{d:.1e}" if d > 0 else "0"
+
+
+def case_status(c: Report) -> str:
+    """A case's verdict in words: ``ok``, ``FAIL``, ``ok; native fails (documented)``,
+    with ``, stable=True`` where embedloss ran with it."""
+    if not c["ok"]:
+        status = "FAIL"
+    elif c["expected_native_failure"] and c.get("native_failed"):
+        status = "ok; native fails (documented)"
+    else:
+        status = "ok"
+    return status + (", stable=True" if c["stable"] else "")
+
+
+def case_table(report: Report, loss: str | None = None) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)``: one row per case (of ``loss`` only, without a loss column,
+    when given), each implementation's largest difference, the tolerance, the verdict."""
+    cases = [c for c in report["cases"] if loss is None or c["loss"] == loss]
+    header = ["case", *(["loss"] if loss is None else []), "dtype", "reduction", "margin",
+              "embedloss", "torch", "paddle", "tolerance", "status"]
+    rows = [[c["case"], *([c["loss"]] if loss is None else []), c["dtype"], c["reduction"],
+             f"{c['margin']:g}", *(fmt_diff(c["max_abs_diff"][k]) for k in ("embedloss", "torch", "paddle")),
+             f"{c['tolerance']:.1e}", case_status(c)] for c in cases]
+    return header, rows
+
+
+def native_notes(report: Report) -> list[str]:
+    """One line per native refusal or odd shape: ``case, loss dtype: native who: what``."""
+    return [f"{c['case']}, {c['loss']} {c['dtype']}: native {who}: {text}"
+            for c in report["cases"]
+            for who, text in {**c.get("native_errors", {}), **c.get("native_notes", {})}.items()]
+
+
+def show_value(v: Any, published: Any = None, digits: int = 10) -> str:
+    """A seed example's value: a scalar to ``digits`` decimals, an array by its shape and
+    its largest difference from ``published``; ``-`` when not run."""
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    shape = "x".join(map(str, np.shape(v)))
+    if published is None:
+        return f"{shape} array"
+    return f"{shape} array, max diff {float(np.abs(np.subtract(v, published)).max()):.1e}"
+
+
+def example_name(key: str) -> str:
+    """A published example in words: ``tutorial, cosine mean``."""
+    p = PUBLISHED[key]
+    return f"{'tutorial' if p.source == 'tutorial' else 'Paddle page'}, {p.loss} {p.reduction}"
+
+
+def seed_table(report: Report, digits: int = 10) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)``: each seed example, published and as each implementation computed it."""
+    return (["example", "published", "torch", "embedloss", "paddle"],
+            [[example_name(key), show_value(e["published"], digits=digits),
+              *(show_value(e[k], e["published"], digits) for k in ("torch", "embedloss", "paddle"))]
+             for key, e in report["seed_examples"].items()])
+
+
+def device_table(report: Report) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)``: values and gradients, CPU against the device (a CUDA report)."""
+    return (["loss", "dtype", "implementation", "values", "gradients", "tolerance", "status"],
+            [[r["loss"], r["dtype"], r["implementation"], fmt_diff(r["value_max_abs_diff"]),
+              fmt_diff(r["grad_max_abs_diff"]), f"{r['tolerance']:.0e}", "ok" if r["ok"] else "FAIL"]
+             for r in report.get("cpu_vs_device", [])])
+
+
+def device_seed_table(device_report: Report, cpu_report: Report) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)``: the seed examples on the device next to this CPU's."""
+    return (["example", "published", "torch, CPU", "torch, device", "embedloss, device"],
+            [[example_name(key), show_value(e["published"]), show_value(e["torch"], e["published"]),
+              show_value(device_report["seed_examples"][key]["torch"], e["published"]),
+              show_value(device_report["seed_examples"][key]["embedloss"], e["published"])]
+             for key, e in cpu_report["seed_examples"].items()])
+
+
+def device_record_tables(record: Report, cpu_report: Report) -> list[tuple[list[str], list[list[str]]]]:
+    """The tables that a device's record (``--device cuda --json``) shows beside this CPU's
+    report: its environment, CPU against the device, and the seed examples there."""
+    env = [[k, "not recorded" if v is None else str(v)] for k, v in record["environment"].items()]
+    return [(["recorded with", "value"], env), device_table(record), device_seed_table(record, cpu_report)]
 
 
 def format_table(report: Report) -> str:
     """The report as plain text: environment, one line per case, seed examples, CPU vs device."""
     env = report["environment"]
     lines = ["environment: " + ", ".join(f"{k} {v}" for k, v in env.items()), ""]
-    head = f"{'case':<22} {'loss':<6} {'dtype':<7} {'reduction':<9} {'margin':>6} " \
-           f"{'embedloss':>9} {'torch':>9} {'paddle':>9} {'tolerance':>9}  status"
-    lines += [head, "-" * len(head)]
-    for c in report["cases"]:
-        d = c["max_abs_diff"]
-        if not c["ok"]:
-            status = "FAIL"
-        elif c["expected_native_failure"] and c.get("native_failed"):
-            status = "ok; native fails (documented)"
-        else:
-            status = "ok"
-        if c["stable"]:
-            status += ", stable=True"
-        lines.append(f"{c['case']:<22} {c['loss']:<6} {c['dtype']:<7} {c['reduction']:<9} {c['margin']:>6g} "
-                     f"{_fmt(d['embedloss']):>9} {_fmt(d['torch']):>9} {_fmt(d['paddle']):>9} "
-                     f"{c['tolerance']:>9.1e}  {status}")
+    header, rows = case_table(report)
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    lines += ["  ".join(f"{x:<{w}}" for x, w in zip(header, widths)).rstrip(), rule]
+    lines += ["  ".join(f"{x:<{w}}" for x, w in zip(row, widths)).rstrip() for row in rows]
     lines += ["", "max |implementation - reference|; '-' = not run (Paddle not installed, not on "
               "this device, or the native function refuses the case)"]
-    for c in report["cases"]:
-        for who, text in {**c.get("native_errors", {}), **c.get("native_notes", {})}.items():
-            lines.append(f"  {c['case']}, {c['loss']} {c['dtype']}: native {who}: {text}")
+    lines += [f"  {note}" for note in native_notes(report)]
     lines += ["", "seed examples:"]
-    for key, e in report["seed_examples"].items():
-        def show(v: Any) -> str:
-            if v is None:
-                return "-"
-            return f"{v:.10g}" if isinstance(v, float) else str(np.round(np.asarray(v), 6).tolist())
-        lines.append(f"  {key}: published {show(e['published'])}; torch {show(e['torch'])}; "
-                     f"embedloss {show(e['embedloss'])}; paddle {show(e['paddle'])}")
+    header, rows = seed_table(report)
+    lines += ["  " + "; ".join(f"{h} {x}" for h, x in zip(header[1:], row[1:])) + f"  ({row[0]})" for row in rows]
     if "cpu_vs_device" in report:
         lines += ["", "CPU against the device (max abs difference):"]
-        for r in report["cpu_vs_device"]:
-            lines.append(f"  {r['loss']:<6} {r['dtype']:<7} {r['implementation']:<9} values "
-                         f"{_fmt(r['value_max_abs_diff']):>8}  gradients {_fmt(r['grad_max_abs_diff']):>8}  "
-                         f"{'ok' if r['ok'] else 'FAIL'}")
+        lines += ["  " + "  ".join(row) for row in device_table(report)[1]]
     bad = sum(not c["ok"] for c in report["cases"]) + sum(not r["ok"] for r in report.get("cpu_vs_device", []))
     lines += ["", "all ok" if bad == 0 else f"{bad} disagreement(s) beyond tolerance"]
     return "\n".join(lines)

@@ -24,6 +24,7 @@ import warnings
 from typing import Any
 
 from embedbook.tables import message
+from embedbook.text import wrap
 
 #: The tab label of each framework, and its key for synchronising tab-sets.
 SYNC = {"PyTorch": "torch", "Paddle": "paddle", "embedloss": "embedloss", "NumPy": "numpy"}
@@ -150,12 +151,15 @@ def porting_data() -> dict[str, str]:
 
 def error_entry(namespace: dict[str, Any], code: str, phrase: str) -> None:
     """Run ``code``, which must raise, in ``namespace``; display the code and what the
-    library printed (:func:`message`), and check that the message holds ``phrase``,
-    the text of the entry's heading, so that a search for it lands on the entry.
-    Returns nothing (the cell shows only the displayed code and message)."""
+    library printed (:func:`message`), wrapped to the code column at spaces
+    (:func:`embedbook.text.wrap`: no word cut), and check that the message holds
+    ``phrase``, the text of the entry's heading, so that a search for it lands on the
+    entry. Returns nothing (the cell shows only the displayed code and message)."""
     from IPython.display import Markdown, display
 
     result = run(code, namespace)
     assert result.error is not None, f"{code!r} did not raise"
     assert phrase in message(result.error), (phrase, message(result.error))
-    display(Markdown(_fence(code, "python") + "\n\n" + _fence(result.text, "text")))
+    shown = wrap(result.text)
+    assert " ".join(shown.split()) == " ".join(result.text.split())  # every word, whole
+    display(Markdown(_fence(code, "python") + "\n\n" + _fence(shown, "text")))
