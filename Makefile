@@ -11,7 +11,8 @@ NB     ?= $(shell $(PY) -m embedbook toc)
 # The library's own tests (the rest of tests/ tests the book: harness, notebooks, site).
 LIBRARY_TESTS := tests/test_opinfo.py tests/test_native.py tests/test_gradients.py tests/test_stable.py \
                  tests/test_properties.py tests/test_transforms.py tests/test_paddle_static.py tests/test_cuda.py \
-                 tests/test_lazy_import.py tests/test_docstrings.py tests/test_installed.py
+                 tests/test_lazy_import.py tests/test_docstrings.py tests/test_installed.py \
+                 tests/test_closed_form.py tests/test_plain_call.py
 FAST   := -m "not slow and not browser and not emulated and not study"
 # NumPy alone: a separate venv with NumPy and the test tools only (versions from requirements.txt).
 NUMPY_VENV := .venv-numpy
@@ -84,23 +85,32 @@ test-numpy:
 # without AVX-512; skipped without qemu-user, except under CI=true); the library's tests
 # in a venv holding NumPy alone. Every step runs even when an earlier one fails, so one
 # run shows every failure; any failing fails `make test`.
+# The book builds use one core: the steps that need neither the built book nor the
+# other core's pytest workers (the training study's re-run, the JupyterLab test, the
+# NumPy-only venv) run beside them, their output printed when they end.
+BESIDE := tests/test_training_study.py tests/test_jupyterlab.py
 test: $(STAMP)
-	@$(VENV)/bin/ruff check .; lint=$$?; \
+	@logs=$$(mktemp -d); \
+	$(PY) -m pytest -p no:cacheprovider $(BESIDE) > $$logs/beside 2>&1 & beside_pid=$$!; \
+	$(MAKE) --no-print-directory test-numpy > $$logs/numpy 2>&1 & numpy_pid=$$!; \
+	$(VENV)/bin/ruff check .; lint=$$?; \
 	$(VENV)/bin/mypy; types=$$?; \
 	$(MAKE) --no-print-directory book; book=$$?; \
-	$(PY) -m pytest -n auto --dist loadscope tests $(NB) $(NBVAL); tests=$$?; \
+	$(PY) -m pytest -n auto --dist loadscope $(addprefix --ignore=,$(BESIDE)) tests $(NB) $(NBVAL); tests=$$?; \
+	wait $$beside_pid; beside=$$?; echo "== $(BESIDE):"; cat $$logs/beside; \
 	$(PY) -m embedbook ignored $(NB); ignored=$$?; \
 	$(PY) -m embedbook emulated -n auto --dist loadscope $(SANITIZE) $(NB); emulated=$$?; \
-	$(MAKE) --no-print-directory test-numpy; numpy=$$?; \
+	wait $$numpy_pid; numpy=$$?; echo "== make test-numpy:"; cat $$logs/numpy; rm -rf $$logs; \
 	[ $$lint -eq 0 ] || echo "make test: ruff found problems (see above)"; \
 	[ $$types -eq 0 ] || echo "make test: mypy found type errors (see above)"; \
 	[ $$book -eq 0 ] || echo "make test: the strict book build failed (see above)"; \
 	[ $$tests -eq 0 ] || echo "make test: unit tests or nbval on this CPU failed (see above)"; \
+	[ $$beside -eq 0 ] || echo "make test: the training study's re-check or the JupyterLab test failed (see above)"; \
 	[ $$ignored -eq 0 ] || echo "make test: a cell whose output nbval ignores asserts nothing"; \
 	[ $$emulated -eq 0 ] || echo "make test: nbval on the emulated CPU failed (see above)"; \
 	[ $$numpy -eq 0 ] || echo "make test: the library's tests with NumPy alone failed (see above)"; \
-	[ $$lint -eq 0 ] && [ $$types -eq 0 ] && [ $$book -eq 0 ] && [ $$tests -eq 0 ] && [ $$ignored -eq 0 ] \
-	  && [ $$emulated -eq 0 ] && [ $$numpy -eq 0 ]
+	[ $$lint -eq 0 ] && [ $$types -eq 0 ] && [ $$book -eq 0 ] && [ $$tests -eq 0 ] && [ $$beside -eq 0 ] \
+	  && [ $$ignored -eq 0 ] && [ $$emulated -eq 0 ] && [ $$numpy -eq 0 ]
 
 notebooks: $(STAMP)
 	$(PY) -m embedbook execute $(NB)

@@ -3,7 +3,8 @@
 
 from typing import Any
 
-from ._dispatch import before_call
+from ._closed_form import check_closed_form, cosine_closed_form
+from ._dispatch import OWNER_BY_TYPE, before_call
 from ._types import Array, Backend, Reduction, Validate
 from ._validation import checked_cosine_call
 
@@ -12,7 +13,7 @@ NAME = "cosine_embedding_loss"
 
 def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float = 0.0,
                           reduction: Reduction = "mean", eps: float = 1e-12, stable: bool = False,
-                          validate: Validate = "auto") -> Array:
+                          validate: Validate = "auto", closed_form: bool = False) -> Array:
     r"""Cosine embedding loss of pairs of rows, labelled similar (1) or dissimilar (-1).
 
     .. math::
@@ -78,11 +79,13 @@ def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float 
         as PyTorch's own loss does).
 
     Raises:
-        TypeError: inputs that are not real arrays of one framework and dtype.
+        TypeError: inputs that are not real arrays of one framework and dtype, a
+            ``closed_form`` that is not a bool.
         ValueError: a target value other than 1 or -1, mismatched or wrong-rank
             shapes (a target of shape ``(N, 1)`` included), a margin outside
-            ``[-1, 1]`` or not finite, an unknown reduction or validate, or
-            ``"mean"`` of an empty batch.
+            ``[-1, 1]`` or not finite, an unknown reduction or validate,
+            ``"mean"`` of an empty batch, or ``closed_form=True`` where it cannot
+            run (NumPy, Paddle, compiled or transformed code).
 
     Example:
         >>> import numpy as np
@@ -94,16 +97,24 @@ def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float 
         array([0.    , 0.7071])
     """
     before_call()  # the backends' hook (Paddle's: before any helper runs under to_static's AST mode)
+    loss: Array
+    xp = OWNER_BY_TYPE.get(type(x1))
+    if closed_form is False and xp is not None and xp.plain_cosine is not None:  # the common call, at once
+        loss = xp.plain_cosine(x1, x2, target, margin, reduction, eps, stable, validate)
+        if loss is not None:
+            return loss
     xp, bad_labels, plain = checked_cosine_call(NAME, x1, x2, target, margin, reduction, eps, validate)
-    if plain and (native := xp.native_cosine(eps, stable, x1.dtype)) is not None:  # type: ignore[attr-defined]
-        loss: Array = native(x1, x2, target, margin, reduction)
+    if closed_form is not False and check_closed_form(NAME, closed_form, xp.name, x1):
+        loss = _cosine(xp, bad_labels, x1, x2, target, float(margin), reduction, float(eps), stable, closed_form=True)
+    elif plain and (native := xp.native_cosine(eps, stable, x1.dtype)) is not None:  # type: ignore[attr-defined]
+        loss = native(x1, x2, target, margin, reduction)
     else:
         loss = _cosine(xp, bad_labels, x1, x2, target, float(margin), reduction, float(eps), stable)
     return loss
 
 
 def _cosine(xp: Backend, bad_labels: Any, x1: Any, x2: Any, target: Any, margin: float, reduction: str, eps: float,
-            stable: bool) -> Any:
+            stable: bool, closed_form: bool = False) -> Any:
     """The loss of checked arguments."""
     if not xp.is_floating(x1):  # integer and bool embeddings: in the default float dtype, as PyTorch does
         x1, x2 = xp.to_default_float(x1, x2)
@@ -112,8 +123,16 @@ def _cosine(xp: Backend, bad_labels: Any, x1: Any, x2: Any, target: Any, margin:
     (x1, x2), out_dtype = xp.upcast(x1, x2)
     if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples
         (x1, x2), target = xp.nan_for_bad_labels(bad_labels, target, (x1, x2), per_row=True)
-    native = xp.native_cosine(eps, stable, x1.dtype)
-    if native is not None:
+    native = None if closed_form else xp.native_cosine(eps, stable, x1.dtype)
+    if closed_form:
+        if stable:
+            x1, x2 = x1 / xp.row_scale(x1), x2 / xp.row_scale(x2)
+        if len(x1.shape) == 1:  # one pair: as a batch of one
+            loss = cosine_closed_form(x1[None], x2[None], target[None], margin, reduction, eps)
+            loss = loss[0] if reduction == "none" else loss
+        else:
+            loss = cosine_closed_form(x1, x2, target, margin, reduction, eps)
+    elif native is not None:
         loss = native(x1, x2, target, margin, reduction)
     else:
         if stable:

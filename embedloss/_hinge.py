@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from ._dispatch import before_call
+from ._dispatch import OWNER_BY_TYPE, before_call
 from ._types import Array, Backend, Reduction, Validate
 from ._validation import checked_hinge_call
 
@@ -58,9 +58,14 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0, re
         array([0.3, 0.7, 0. ])
     """
     before_call()  # the backends' hook (Paddle's: before any helper runs under to_static's AST mode)
+    xp = OWNER_BY_TYPE.get(type(input))
+    if xp is not None and xp.plain_hinge is not None:  # the common call, checked and computed at once
+        loss: Array = xp.plain_hinge(input, target, margin, reduction, validate)
+        if loss is not None:
+            return loss
     xp, bad_labels, plain = checked_hinge_call(NAME, input, target, margin, reduction, validate)
-    if plain and (native := xp.native_hinge()) is not None:  # (the common call)
-        loss: Array = native(input, target, margin, reduction)
+    if plain and (native := xp.native_hinge()) is not None:
+        loss = native(input, target, margin, reduction)
     else:
         loss = _hinge(xp, bad_labels, input, target, float(margin), reduction)
     return loss

@@ -33,6 +33,8 @@ class NumpyBackend(NoLabelMask):
     native_eps = None
     one_pair_target_shapes = ((),)
     before_call = None
+    plain_hinge = None  # (no shortcut: see Backend.plain_hinge)
+    plain_cosine = None
 
     @staticmethod
     def owns(x: object) -> bool:

@@ -79,6 +79,8 @@ class PaddleBackend(NoLabelMask, TensorReduce):
     native_eps = 1e-11  # loss.py writes ``10e-12``
     one_pair_target_shapes = ((), (1,))  # (1,): the shape Paddle's own loss wants for one pair
     before_call = staticmethod(register_with_paddle)
+    plain_hinge = None  # (no shortcut: see Backend.plain_hinge)
+    plain_cosine = None
 
     @staticmethod
     def owns(x: object) -> bool:

@@ -5,14 +5,97 @@ in ``sys.modules``, so looking there costs nothing and imports nothing.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import sys
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from ._numpy import NumpyBackend
+from ._numpy import NumpyBackend, _pm1_layout
 from ._types import LabelCheck, NativeCosine, NativeHinge, TensorReduce
 
 _REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # as torch.nn._reduction.get_enum
+# (ctypes.string_at without its Python wrapper, where this ctypes has it)
+_string_at = getattr(ctypes, "_string_at", ctypes.string_at)
+
+
+def _first_plain_call(name: str, *args: Any) -> Any:
+    """The first plain call: build the plain calls (:func:`_plain_calls`), put them in
+    the backend's place of this function, and run the call (under torch.compile nothing
+    is built: the general checks take the call)."""
+    torch = sys.modules["torch"]
+    if torch.compiler.is_compiling():
+        return None
+    hinge, cosine = _plain_calls(torch, _fast or _fast_refs())
+    TorchBackend.plain_hinge, TorchBackend.plain_cosine = staticmethod(hinge), staticmethod(cosine)
+    return (hinge if name == "hinge" else cosine)(*args)
+
+
+def _plain_calls(torch: Any, fast: _FastRefs) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The common eager call of each loss, checked and computed in one function:
+    PyTorch's own loss, or None for any other call (which the general checks then
+    take, raising for anything wrong). Every torch object they read is bound here
+    once, as a closure variable (the cheapest lookup: these run on every call).
+
+    Accepted: plain (not subclassed, not fake) CPU tensors of float32 (cosine: and
+    ``eps=1e-12``, not ``stable``, where PyTorch's own op computes the formula; see
+    :meth:`TorchBackend.native_cosine`) or float64 (hinge), labels of a real dtype
+    (not bool, not negated, strided), ``validate="auto"``, no compiling, functorch
+    transform (``vmap``, ``grad``) or dispatch mode (fake tensors,
+    ``make_fx``/``torch.export`` tracing, a user's mode); the usual shapes (hinge: the
+    target of the input's shape; cosine: ``(N, D)`` pairs and ``N`` labels) and
+    options (a finite margin, in ``[-1, 1]`` for the cosine; a known reduction,
+    ``"mean"`` of a non-empty batch); and every label 1 or -1, read once: a few
+    contiguous float labels as bytes straight from the tensor's memory (no NumPy
+    view, no torch op), compared as :meth:`NumpyBackend.all_plus_minus_one` compares
+    them; other labels through a NumPy view. The general checks test each of these
+    conditions again, with its error message: this only decides that none can fail.
+    """
+    Tensor, float32, float64, strided = torch.Tensor, torch.float32, torch.float64, torch.strided
+    is_compiling, peek, key_included = fast.is_compiling, fast.peek, fast.key_included
+    python_key, label_dtypes, label_bytes = fast.Python, fast.label_dtypes, fast.float_label_bytes
+    native_hinge, native_cosine = torch.hinge_embedding_loss, torch.cosine_embedding_loss
+    enums, numbers, inf, string_at = _REDUCTION_ENUM, (float, int), math.inf, _string_at
+
+    def labels_ok(target: Any) -> bool:
+        layout = label_bytes.get(target.dtype)
+        if layout is not None and target.is_contiguous() and 0 < (n := target.nbytes) <= _RAW_BYTES:
+            sign_to_plus, one = layout
+            return bool(string_at(target.data_ptr(), n).translate(sign_to_plus) == one * (n // len(one)))
+        return _labels_plus_minus_one(fast, target)
+
+    def plain_hinge(input: Any, target: Any, margin: float, reduction: str, validate: str) -> Any:
+        if validate != "auto" or type(input) is not Tensor or type(target) is not Tensor or is_compiling():
+            return None
+        dtype = input.dtype
+        if ((dtype is float32 or dtype is float64) and input.is_cpu and target.is_cpu
+                and target.layout is strided and not target.is_neg() and target.dtype in label_dtypes
+                and type(margin) in numbers and -inf < margin < inf
+                and type(reduction) is str and (enum := enums.get(reduction)) is not None
+                and (enum != 1 or input.numel() != 0)
+                and peek() is None and not key_included(python_key)  # (before is_same_size, an aten op)
+                and input.is_same_size(target) and labels_ok(target)):
+            return native_hinge(input, target, margin, enum)
+        return None
+
+    def plain_cosine(x1: Any, x2: Any, target: Any, margin: float, reduction: str, eps: float, stable: bool,
+                     validate: str) -> Any:
+        if (validate != "auto" or type(x1) is not Tensor or type(x2) is not Tensor or type(target) is not Tensor
+                or is_compiling()):
+            return None
+        if (x1.dtype is float32 and x2.dtype is float32 and type(eps) is float and eps == 1e-12 and stable is False
+                and x1.is_cpu and x2.is_cpu and target.is_cpu
+                and target.layout is strided and not target.is_neg() and target.dtype in label_dtypes
+                and x1.dim() == 2 and target.dim() == 1 and len(target) == len(x1)
+                and type(margin) in numbers and -1.0 <= margin <= 1.0
+                and type(reduction) is str and (enum := enums.get(reduction)) is not None
+                and (enum != 1 or len(x1) != 0)
+                and peek() is None and not key_included(python_key)  # (before is_same_size, an aten op)
+                and x1.is_same_size(x2) and labels_ok(target)):
+            return native_cosine(x1, x2, target, margin, enum)
+        return None
+
+    return plain_hinge, plain_cosine
 
 
 class TorchBackend(TensorReduce):
@@ -23,6 +106,9 @@ class TorchBackend(TensorReduce):
     native_eps = 1e-12
     one_pair_target_shapes = ((),)
     before_call = None
+    # the plain calls (see _plain_calls), built by the first
+    plain_hinge = staticmethod(lambda *args: _first_plain_call("hinge", *args))
+    plain_cosine = staticmethod(lambda *args: _first_plain_call("cosine", *args))
 
     @staticmethod
     def owns(x: object) -> bool:
@@ -79,7 +165,7 @@ class TorchBackend(TensorReduce):
             return False
         if fast.peek() is not None or fast.key_included(fast.Python):  # a functorch transform, a dispatch mode
             return False
-        return NumpyBackend.all_plus_minus_one(target.detach().numpy() if target.requires_grad else target.numpy())
+        return _labels_plus_minus_one(fast, target)
 
     @staticmethod
     def to_default_float(*arrays: Any) -> tuple[Any, ...]:
@@ -206,6 +292,7 @@ class _FastRefs(NamedTuple):
     key_included: Any  # whether a dispatch key is on: Python is, while any dispatch mode is active
     Python: Any
     strided: Any
+    float_label_bytes: dict[Any, tuple[bytes, bytes]]  # float dtype -> NumPy's byte layout of 1 and -1
 
 
 _fast: _FastRefs | None = None
@@ -219,8 +306,35 @@ def _fast_refs() -> _FastRefs:
         frozenset({torch.float32, torch.float64, torch.float16, torch.int64, torch.int32, torch.int16, torch.int8,
                    torch.uint8}),
         torch._C._functorch.peek_interpreter_stack, torch._C._dispatch_tls_is_dispatch_key_included,
-        torch._C.DispatchKey.Python, torch.strided)
+        torch._C.DispatchKey.Python, torch.strided,
+        _float_label_bytes({torch.float16: "float16", torch.float32: "float32", torch.float64: "float64"}))
     return _fast
+
+
+def _float_label_bytes(dtypes: dict[Any, str]) -> dict[Any, tuple[bytes, bytes]]:
+    """torch dtype -> (the byte table mapping -1 to 1, the bytes of 1), in the tensor's (native) byte order."""
+    out = {}
+    for torch_dtype, name in dtypes.items():
+        sign_to_plus, one = _pm1_layout(name)
+        if sign_to_plus is not None:
+            out[torch_dtype] = (sign_to_plus, one)
+    return out
+
+
+_RAW_BYTES = 1 << 15  # float labels up to this size are read as bytes from the tensor's memory
+
+
+def _labels_plus_minus_one(fast: _FastRefs, t: Any) -> bool:
+    """Every value of ``t`` (a plain, strided, not negated CPU tensor of a label dtype
+    that holds its data) is 1 or -1. A few contiguous float labels are read as bytes
+    straight from the tensor's memory (``data_ptr``, ``nbytes``: no NumPy view, no
+    torch op) and compared as :meth:`NumpyBackend.all_plus_minus_one` compares them;
+    other labels through a NumPy view."""
+    layout = fast.float_label_bytes.get(t.dtype)
+    if layout is not None and t.is_contiguous() and 0 < (n := t.nbytes) <= _RAW_BYTES:
+        sign_to_plus, one = layout
+        return bool(_string_at(t.data_ptr(), n).translate(sign_to_plus) == one * (n // len(one)))
+    return NumpyBackend.all_plus_minus_one(t.detach().numpy() if t.requires_grad else t.numpy())
 
 
 def _tracing_or_fake(torch: Any) -> bool:

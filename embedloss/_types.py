@@ -78,6 +78,19 @@ class Backend(Protocol):
         ...
     @staticmethod
     def is_bool(x: Any) -> bool: ...
+    # (read-only class attributes, declared as properties)
+    @property
+    def plain_hinge(self) -> Callable[..., Any] | None:
+        """The common eager hinge call, checked and computed in one function
+        ``(input, target, margin, reduction, validate)``: the loss, or None for any
+        other call (the general checks then take it). None: no such shortcut."""
+        ...
+    @property
+    def plain_cosine(self) -> Callable[..., Any] | None:
+        """The same for the cosine loss, ``(x1, x2, target, margin, reduction, eps,
+        stable, validate)``."""
+        ...
+
     @staticmethod
     def accepts_plain_call(arrays: tuple[Any, ...], target: Any, validate: str) -> bool:
         """True for the backend's common eager call whose labels are all 1 or -1 (read

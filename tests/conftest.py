@@ -40,6 +40,7 @@ def _cuda_available():
 # `make check` can leave them out: -m "not slow and not browser and not emulated and not study".
 MARKS_BY_FILE = {
     "test_browser.py": "browser",          # headless Chromium against the built book
+    "test_jupyterlab.py": "browser",       # headless Chromium driving `jupyter lab book/`
     "test_emulated_cpu.py": "emulated",    # nbval in a kernel on an emulated CPU (QEMU)
     "test_training_study.py": "study",     # re-runs the training study and checks its record
     "test_transforms.py": "slow",          # torch.compile, export, vmap: seconds per case

@@ -156,7 +156,10 @@ def test_run_is_one_type_for_both_frameworks(split):
     if importlib.util.find_spec("paddle") is not None:
         other = train.train_paddle("triplet", 1, split, margin=0.3, steps=2, validate=False)
         assert type(other) is type(run) and other.framework == "paddle"
-        np.testing.assert_allclose(other.losses, run.losses, atol=1e-5)
+        # the first loss: the same weights and signals, other kernels (model.FORWARD_RTOL);
+        # after an Adam step no float32 bound holds (the study's drift check covers it)
+        np.testing.assert_allclose(other.losses[0], run.losses[0], rtol=model.FORWARD_RTOL, atol=0)
+        assert model.FORWARD_RTOL < 2e-5
 
 
 def test_train_rejects_bad_arguments(split):
@@ -170,3 +173,29 @@ def test_summary():
     runs = [{"loss": "a", "seed": s, "v": v} for s, v in enumerate((1.0, 2.0, 3.0))]
     mean, std, n = metrics.summary(runs, "v", loss="a")
     assert (mean, n) == (2.0, 3) and std == pytest.approx(np.sqrt(2 / 3))
+
+
+def test_loop_modules_are_the_notebook_cells():
+    """The chapter's loop cells are the one source of loop_torch.py and loop_paddle.py
+    (python -m embedbook.training.loops rewrites them)."""
+    from embedbook.training import loops
+
+    expected = loops.modules()
+    assert {p.name for p in expected} == {"loop_torch.py", "loop_paddle.py"}
+    for path, text in expected.items():
+        assert path.read_text() == text, f"{path.name} differs from its cell: python -m embedbook.training.loops"
+        assert "make_dataset" not in text and "def train(" in text
+
+
+def test_loop_cells_are_marked_once(tmp_path):
+    import json
+
+    from embedbook.training import loops
+
+    nb = json.loads(loops.NOTEBOOK.read_text())
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("embedbook", None)
+    broken = tmp_path / "training.ipynb"
+    broken.write_text(json.dumps(nb))
+    with pytest.raises(ValueError, match="no cell marked for"):
+        loops.cells(broken)

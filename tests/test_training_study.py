@@ -1,22 +1,30 @@
 """The training study's record, book/data/training_study.json, against a fresh run.
 
-Re-runs ``tools/training_study.py`` (one to two minutes on 2 cores) and compares.
-A run on the CPU that wrote the record reproduces it exactly; on another x86-64 CPU,
-long float32 runs drift (matrix products round differently with AVX2 and AVX-512,
-and a ReLU or max-pool that flips sends the runs apart), so the comparison uses
-these tolerances:
+Re-runs ``tools/training_study.py`` (about two minutes on 2 cores) and compares. A run
+on the CPU that wrote the record reproduces it exactly. On another x86-64 CPU (AVX2
+against AVX-512, Intel against AMD) the convolutions' and matrix products' float32
+kernels round differently, and 150 steps of training turn a last-bit difference into
+a different run: single runs then differ by about the spread between seeds, and
+validation may pick a neighbouring margin of a grid. (Pinning the kernels does not
+make the runs identical: Paddle's differ under an emulated AVX2 CPU whatever the
+settings.) So the re-check asserts what the chapter *claims*, and compares numbers
+only where the CPU cannot move them or within bounds derived from the seed spread:
 
-- baselines (float64, no training): 0.002 absolute;
-- retrieval metrics of trained encoders (validation and test): 0.04 absolute, about
-  one standard deviation of the seeds; the validation step a run keeps may move by
-  one validation;
-- the first steps' losses and the per-step agreements the chapter quotes: 1e-5;
-- the live slice (20 steps of the chapter's loops): loss 1e-4, precision@1 0.02;
-- what must hold on every CPU holds exactly: the chosen margins (unless the record's
-  best two lie within 0.01), the identical trajectories stay identical, the main
-  claim (every trained loss except the wrong-way hinge above every baseline on the
-  test split by more than 3 standard deviations of the seeds), and the distributed
-  checks' verdicts.
+- every claim of :mod:`embedbook.training.claims` holds, in the record and in the
+  fresh run (each trained loss above every baseline by more than 3 seed standard
+  deviations, the order of the losses, the collapse at m = 1, the bit-identical
+  cosine runs, the hard negatives, the Paddle runs, the class-disjoint check, the
+  distributed verdicts);
+- each seed mean (of a loss, margin, framework and split) of the fresh run lies within
+  :data:`K_SIGMA` standard errors of the record's, the standard error of a difference
+  of two means of n seeds, sigma * sqrt(2 / n), with sigma the record's pooled seed
+  standard deviation of that metric;
+- validation chooses the record's margin or a neighbour on its grid, one whose mean
+  validation MAP@R is within that bound of the best;
+- what does not depend on training holds tightly: baselines (float64) 0.002, the first
+  step's losses within the float32 bound of a forward pass (``model.FORWARD_RTOL``), the
+  next four 1e-3 relative, the Paddle drift over the first steps 1e-5, the live slice (3 steps of the
+  chapter's loops) loss 1e-4 and precision@1 0.02, the distributed losses 1e-6.
 """
 from __future__ import annotations
 
@@ -29,10 +37,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedbook.training import claims, model
+
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "book" / "data" / "training_study.json"
 
 pytestmark = pytest.mark.study
+#: How many standard errors a fresh seed mean may lie from the record's. Under the
+#: hypothesis that another CPU acts like another draw of the seeds' chaos, a difference
+#: of two means is about normal with that standard error; 60-odd comparisons at 4.5
+#: standard errors fail by chance about once in 2,000 re-checks.
+K_SIGMA = 4.5
 
 # The study needs both frameworks (found, not imported: the script imports them).
 for _name in ("torch", "paddle", "mnist1d"):
@@ -66,27 +81,12 @@ def test_record_says_what_produced_it(record):
     assert record["seconds"] < 120 and record["cpu_seconds"] > 0 and len(record["load_average"]) == 2
 
 
-def main_claim(rec):
-    """Every trained loss (but the wrong-way hinge) beats every baseline on the test
-    split by more than 3 standard deviations of its seeds, in P@1 and MAP@R."""
-    base = rec["baselines"]["test"]
-    for metric in ("p_at_1", "map_at_r"):
-        best_base = max(np.mean(b[metric]) for b in base.values())
-        for name, margin in rec["chosen"].items():
-            if name == "hinge_similarity":
-                continue
-            values = [r["test"][metric] for r in rec["runs"] if r["framework"] == "torch"
-                      and r["loss"] == name and r["margin"] == margin and not r["hard_negatives"]]
-            assert len(values) == len(rec["config"]["seeds"]) >= 3, (name, values)
-            assert np.mean(values) - best_base > 3 * np.std(values), (name, metric, values, best_base)
+def test_claims_hold_in_the_record(record):
+    assert claims.failures(record) == []
 
 
-def test_main_claim_holds_in_the_record(record):
-    main_claim(record)
-
-
-def test_main_claim_holds_in_a_fresh_run(fresh):
-    main_claim(fresh)
+def test_claims_hold_in_a_fresh_run(fresh):
+    assert claims.failures(fresh) == []
 
 
 def test_same_configuration(record, fresh):
@@ -102,33 +102,67 @@ def test_baselines(record, fresh):
                                            err_msg=f"{split} {name} {metric}")
 
 
+def groups(rec):
+    """Seed lists of every metric, keyed by (split, framework, loss, margin, hard)."""
+    out = {}
+    for r in rec["runs"]:
+        for split, metrics in (("test", r["test"]), ("val", r["best_val"])):
+            if metrics is not None:
+                for k in ("p_at_1", "map_at_r"):
+                    out.setdefault((split, k, *key(r)[:2], *key(r)[3:]), []).append(metrics[k])
+    for r in rec["class_disjoint"]["runs"]:
+        for k in ("p_at_1", "map_at_r"):
+            out.setdefault(("unseen digits", k, r["loss"], r["margin"]), []).append(r["test"][k])
+    return out
+
+
+def bound(record, metric):
+    """K_SIGMA standard errors of a difference of two seed means, from the record's
+    pooled seed standard deviation of ``metric`` (variances with n - 1)."""
+    seeds = [v for (_, k, *_), v in groups(record).items() if k == metric]
+    sigma = np.sqrt(np.mean([np.var(v, ddof=1) for v in seeds]))
+    return K_SIGMA * sigma * np.sqrt(2 / len(record["config"]["seeds"]))
+
+
+def test_seed_means_within_the_seed_spread(record, fresh):
+    old, new = groups(record), groups(fresh)
+    compared = 0
+    for where, values in old.items():
+        if where in new:
+            assert abs(np.mean(new[where]) - np.mean(values)) <= bound(record, where[1]), where
+            compared += 1
+    assert compared > 40  # (all but the runs evaluated at a margin only one run chose)
+    assert bound(record, "map_at_r") < 0.2  # well below what training adds (about 0.35)
+
+
 def test_margins_chosen_on_validation(record, fresh):
     for name, sel in record["selection"].items():
-        val = sorted(sel["val_map_at_r"], reverse=True)
-        assert sel["chosen"] == sel["grid"][int(np.argmax(sel["val_map_at_r"]))]
-        np.testing.assert_allclose(fresh["selection"][name]["val_map_at_r"], sel["val_map_at_r"],
-                                   atol=0.04, err_msg=name)
-        if len(val) == 1 or val[0] - val[1] > 0.01:
-            assert fresh["chosen"][name] == record["chosen"][name], name
+        new = fresh["selection"][name]
+        assert new["grid"] == sel["grid"]
+        np.testing.assert_array_less(np.abs(np.subtract(new["val_map_at_r"], sel["val_map_at_r"])),
+                                     bound(record, "map_at_r"), err_msg=name)
+        old_i, new_i = sel["grid"].index(sel["chosen"]), new["grid"].index(new["chosen"])
+        assert abs(old_i - new_i) <= 1, (name, sel["chosen"], new["chosen"])
+        assert max(new["val_map_at_r"]) - new["val_map_at_r"][old_i] <= bound(record, "map_at_r"), name
     # the test split is embedded only for the chosen margins and the ablations
-    for run in record["runs"]:
-        chosen = record["chosen"][run["loss"]] == run["margin"]
-        assert (run["test"] is not None) == (chosen or run["hard_negatives"]
-                                             or run["framework"] == "paddle"), key(run)
+    for rec in (record, fresh):
+        for run in rec["runs"]:
+            chosen = rec["chosen"][run["loss"]] == run["margin"]
+            assert (run["test"] is not None) == (chosen or run["hard_negatives"]
+                                                 or run["framework"] == "paddle"), key(run)
 
 
-def test_runs(record, fresh):
+def test_first_steps(record, fresh):
+    """The first step's loss (the same weights and pairs, before any update) within the
+    float32 bound of one forward pass; the next steps within 1e-3 relative: no float32
+    bound holds after an Adam step (see model.FORWARD_RTOL), and between an Intel and
+    an AMD CPU (both AVX-512) the fifth step's losses were seen 2.5e-4 apart."""
     runs = {key(r): r for r in fresh["runs"]}
     for old in record["runs"]:
-        new, where = runs[key(old)], key(old)
-        if old["test"] is not None and new["test"] is not None:
-            for metric in ("p_at_1", "map_at_r"):
-                assert new["test"][metric] == pytest.approx(old["test"][metric], abs=0.04), (where, metric)
-        if old["best_val"] is not None:
-            assert new["best_val"]["map_at_r"] == pytest.approx(old["best_val"]["map_at_r"], abs=0.04), where
-            assert abs(new["best_step"] - old["best_step"]) <= record["config"]["eval_every"] * 4, where
-        np.testing.assert_allclose(new["first_losses"], old["first_losses"], rtol=0, atol=1e-5,
-                                   err_msg=str(where))
+        new = runs[key(old)]["first_losses"]
+        np.testing.assert_allclose(new[0], old["first_losses"][0], rtol=model.FORWARD_RTOL, atol=0,
+                                   err_msg=str(key(old)))
+        np.testing.assert_allclose(new, old["first_losses"], rtol=1e-3, atol=0, err_msg=str(key(old)))
 
 
 def test_gradient_of_cosine_losses_is_orthogonal_to_the_embedding(fresh):
@@ -152,10 +186,8 @@ def test_trajectories(record, fresh):
 def test_class_disjoint(record, fresh):
     old, new = record["class_disjoint"], fresh["class_disjoint"]
     assert (old["train"], old["test"]) == (new["train"], new["test"])
-    for o, n in zip(old["runs"], new["runs"]):
-        assert key(o) == key(n)
-        for metric in ("p_at_1", "map_at_r"):
-            assert n["test"][metric] == pytest.approx(o["test"][metric], abs=0.04), (key(o), metric)
+    assert [key(r)[:3] for r in old["runs"]] == [key(r)[:3] for r in new["runs"]]
+    # (the seed means: test_seed_means_within_the_seed_spread)
 
 
 def test_live_slice(record, fresh):

@@ -1,7 +1,7 @@
 """Embeddings of MNIST-1D with CosineEmbeddingLoss: a whole loop in Paddle."""
 import numpy as np
 import paddle
-import paddle.nn.functional as F
+import paddle.nn.functional as F  # noqa: F811 (replaces PyTorch's F)
 
 
 def train(x, y, x_test, y_test, steps=150, batch=32, margin=0.75, seed=0):

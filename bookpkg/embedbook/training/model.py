@@ -18,6 +18,16 @@ DIM = 16
 CHANNELS = 32
 #: (in, out, kernel, stride, padding) of each convolution.
 CONVS = ((1, CHANNELS, 5, 1, 2), (CHANNELS, CHANNELS, 3, 2, 1), (CHANNELS, CHANNELS, 3, 1, 1))
+#: How far (relative) two float32 forward passes of the same weights on the same signals
+#: may differ when their kernels sum in different orders (AVX2 against AVX-512, PyTorch
+#: against Paddle): a sum of n float32 products is within n * 2**-24 of the exact one
+#: (first order), and the layers' relative errors add up, so the bound is the number of
+#: terms each output of each layer sums (convolutions: in * kernel, plus the bias; the
+#: linear layer: channels, plus the bias) times 2**-24. A training step changes this:
+#: Adam's update divides by the gradient's own scale, so a gradient near 0 whose last
+#: bits differ can move a weight by up to the learning rate either way; only the first
+#: step's loss (before any update) is bounded so.
+FORWARD_RTOL = (sum(c_in * k + 1 for c_in, _, k, _, _ in CONVS) + CHANNELS + 1) * 2.0 ** -24
 
 
 def init_weights(seed: int, dim: int = DIM) -> list[np.ndarray]:
