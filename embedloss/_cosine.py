@@ -4,9 +4,9 @@
 from typing import Any
 
 from ._closed_form import check_closed_form, cosine_closed_form
-from ._paddle import register_with_paddle
+from ._dispatch import OWNER_BY_TYPE, before_call
 from ._types import Array, Backend, Reduction, Validate
-from ._validation import _OWNER_BY_TYPE, checked_cosine_call
+from ._validation import checked_cosine_call
 
 NAME = "cosine_embedding_loss"
 
@@ -96,9 +96,9 @@ def cosine_embedding_loss(x1: Array, x2: Array, target: Array, *, margin: float 
         >>> embedloss.cosine_embedding_loss(x1, x2, y, reduction="none").round(4)
         array([0.    , 0.7071])
     """
-    register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
+    before_call()  # the backends' hook (Paddle's: before any helper runs under to_static's AST mode)
     loss: Array
-    xp = _OWNER_BY_TYPE.get(type(x1))
+    xp = OWNER_BY_TYPE.get(type(x1))
     if closed_form is False and xp is not None and xp.plain_cosine is not None:  # the common call, at once
         loss = xp.plain_cosine(x1, x2, target, margin, reduction, eps, stable, validate)
         if loss is not None:
@@ -118,7 +118,7 @@ def _cosine(xp: Backend, bad_labels: Any, x1: Any, x2: Any, target: Any, margin:
     """The loss of checked arguments."""
     if not xp.is_floating(x1):  # integer and bool embeddings: in the default float dtype, as PyTorch does
         x1, x2 = xp.to_default_float(x1, x2)
-    if len(x1.shape) == 1 and len(target.shape) == 1:  # Paddle's one pair, labelled with shape [1]
+    if len(x1.shape) == 1 and len(target.shape) == 1:  # one pair labelled (1,) (Backend.one_pair_target_shapes)
         x1, x2 = x1[None], x2[None]
     (x1, x2), out_dtype = xp.upcast(x1, x2)
     if bad_labels is not None:  # inside torch.func.vmap: NaN loss and gradients for those samples

@@ -3,9 +3,9 @@
 
 from typing import Any
 
-from ._paddle import register_with_paddle
+from ._dispatch import OWNER_BY_TYPE, before_call
 from ._types import Array, Backend, Reduction, Validate
-from ._validation import _OWNER_BY_TYPE, checked_hinge_call
+from ._validation import checked_hinge_call
 
 NAME = "hinge_embedding_loss"
 
@@ -57,8 +57,8 @@ def hinge_embedding_loss(input: Array, target: Array, *, margin: float = 1.0, re
         >>> embedloss.hinge_embedding_loss(x, y, reduction="none")
         array([0.3, 0.7, 0. ])
     """
-    register_with_paddle()  # before any helper runs under paddle.jit.to_static's AST mode
-    xp = _OWNER_BY_TYPE.get(type(input))
+    before_call()  # the backends' hook (Paddle's: before any helper runs under to_static's AST mode)
+    xp = OWNER_BY_TYPE.get(type(input))
     if xp is not None and xp.plain_hinge is not None:  # the common call, checked and computed at once
         loss: Array = xp.plain_hinge(input, target, margin, reduction, validate)
         if loss is not None:

@@ -29,6 +29,10 @@ def _pm1_layout(dtype: Any) -> tuple[bytes | None, bytes]:
 
 class NumpyBackend(NoLabelMask):
     name = "numpy"
+    array_name = "a NumPy array"
+    native_eps = None
+    one_pair_target_shapes = ((),)
+    before_call = None
     plain_hinge = None  # (no shortcut: see Backend.plain_hinge)
     plain_cosine = None
 

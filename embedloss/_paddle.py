@@ -65,7 +65,8 @@ def register_with_paddle() -> None:
     """Once Paddle is imported: mark the embedloss package as not to be rewritten by
     ``paddle.jit.to_static``'s AST mode (``full_graph=True``), whose rewriting of loops
     over Python objects breaks (``'UndefinedVar' has no attribute 'owns'``). Every loss
-    calls it first, so the mark is set before any of its helpers is reached."""
+    calls it first (``PaddleBackend.before_call``), so the mark is set before any of its
+    helpers is reached."""
     paddle = sys.modules.get("paddle")
     if paddle is not None and not _registered:
         _registered.add(True)
@@ -74,6 +75,10 @@ def register_with_paddle() -> None:
 
 class PaddleBackend(NoLabelMask, TensorReduce):
     name = "paddle"
+    array_name = "a paddle.Tensor"
+    native_eps = 1e-11  # loss.py writes ``10e-12``
+    one_pair_target_shapes = ((), (1,))  # (1,): the shape Paddle's own loss wants for one pair
+    before_call = staticmethod(register_with_paddle)
     plain_hinge = None  # (no shortcut: see Backend.plain_hinge)
     plain_cosine = None
 

@@ -100,6 +100,12 @@ def _plain_calls(torch: Any, fast: _FastRefs) -> tuple[Callable[..., Any], Calla
 
 class TorchBackend(TensorReduce):
     name = "torch"
+    array_name = "a torch.Tensor"
+    #: Loss.cpp's ``constexpr float EPSILON = 1e-12`` (added as a float32, 9.99999996e-13,
+    #: which is what adding 1e-12 to a float32 tensor adds)
+    native_eps = 1e-12
+    one_pair_target_shapes = ((),)
+    before_call = None
     # the plain calls (see _plain_calls), built by the first
     plain_hinge = staticmethod(lambda *args: _first_plain_call("hinge", *args))
     plain_cosine = staticmethod(lambda *args: _first_plain_call("cosine", *args))

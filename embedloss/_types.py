@@ -42,7 +42,27 @@ class Backend(Protocol):
     once against ``xp`` and runs on whichever framework its inputs come from.
     """
 
+    #: the framework's name in messages and tables ("numpy", "torch", "paddle")
     name: str
+
+    # (read-only class attributes, declared as properties)
+    @property
+    def array_name(self) -> str:
+        """How a message names the framework's arrays ("a torch.Tensor")."""
+        ...
+    @property
+    def native_eps(self) -> float | None:
+        """The eps the framework's own cosine loss adds to each squared norm (None: it has none)."""
+        ...
+    @property
+    def one_pair_target_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The target shapes one pair of shape ``(D,)`` takes: ``()``, and for Paddle
+        also ``(1,)``, the shape its own loss wants."""
+        ...
+    @property
+    def before_call(self) -> Callable[[], None] | None:
+        """Called first by every loss, before any check (None: nothing to do)."""
+        ...
 
     @staticmethod
     def owns(x: object) -> bool: ...

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, NamedTuple, NoReturn, cast
+import sys
+from typing import Any, NamedTuple, cast
 
+from ._dispatch import OWNER_BY_TYPE, backend_of, describe, fail
 from ._numpy import NumpyBackend
-from ._paddle import PaddleBackend
-from ._torch import TorchBackend
 from ._types import REDUCTIONS, VALIDATE_MODES, Backend, LabelCheck, Reduction, Validate
 
-__all__ = ["REDUCTIONS", "VALIDATE_MODES", "Reduction", "Validate"]  # (and the checks below)
+__all__ = ["REDUCTIONS", "VALIDATE_MODES", "Reduction", "Validate", "backend_of"]  # (and the checks below)
 
-BACKENDS: tuple[Backend, ...] = (NumpyBackend, TorchBackend, PaddleBackend)
 COSINE_MARGIN_RANGE = (-1.0, 1.0)
+_FINITE = (-sys.float_info.max, sys.float_info.max)  # (the hinge margin need only be finite)
 _PLAIN_NUMBERS = (float, int)  # (by type: bool, a subclass of int, is not one)
 
 
@@ -45,23 +45,29 @@ def _accepted(xp: Backend) -> CheckedCall:
     return checked
 
 
-def _fail(exc: type[Exception], caller: str, arg: str, expected: str, received: str, fix: str = "") -> NoReturn:
-    message = f"{caller}: `{arg}` {expected}, but got {received}."
-    raise exc(f"{message} {fix}" if fix else message)  # (no str methods: torch.compile traces this too)
-
-
 # ---------------------------------------------------------------- one call per loss
+
+def usual_options(margin: float, bounds: tuple[float, float], reduction: str, validate: str, eps: float = 0.0,
+                  _plain: tuple[type, ...] = _PLAIN_NUMBERS, _reductions: tuple[str, ...] = REDUCTIONS,
+                  _modes: tuple[str, ...] = VALIDATE_MODES, _inf: float = math.inf) -> bool:
+    """True for the options almost every call passes (a plain number in the margin's
+    closed ``bounds``, a known reduction and validate, a plain finite eps >= 0):
+    accepted at once, without the checks one by one, which run for anything else.
+    (The constants are bound as defaults: local names are faster on every call.)"""
+    lo, hi = bounds
+    return (type(margin) in _plain and lo <= margin <= hi and type(reduction) is str and reduction in _reductions
+            and type(validate) is str and validate in _modes and type(eps) in _plain and 0.0 <= eps < _inf)
+
 
 def checked_cosine_call(caller: str, x1: Any, x2: Any, target: Any, margin: float, reduction: str, eps: float,
                         validate: str) -> CheckedCall:
     """Every check of one cosine call (each raises on a bad argument)."""
-    xp = _OWNER_BY_TYPE.get(type(x1))
+    xp = OWNER_BY_TYPE.get(type(x1))
     if xp is not None and xp.accepts_plain_call((x1, x2), target, validate):  # the common eager call, cheaply:
         s1, st = x1.shape, target.shape  # (N, D) pairs, N labels, the usual options: accepted at once
         if (len(s1) == 2 and s1 == x2.shape and len(st) == 1 and st[0] == s1[0] and (s1[0] or reduction != "mean")
-                and type(margin) in _PLAIN_NUMBERS and type(eps) in _PLAIN_NUMBERS and -1.0 <= margin <= 1.0
-                and 0.0 <= eps < math.inf and type(reduction) is str and reduction in REDUCTIONS):
-            return _accepted(xp)
+                and usual_options(margin, COSINE_MARGIN_RANGE, reduction, validate, eps)):
+            return _ACCEPTED.get(xp) or _accepted(xp)  # (made once per backend: no call after the first)
     # every other call (and any bad argument, which raises here)
     xp = backend_of(caller, x1=x1, x2=x2, target=target)
     check_embedding_dtypes(caller, xp, x1, x2)
@@ -74,12 +80,12 @@ def checked_cosine_call(caller: str, x1: Any, x2: Any, target: Any, margin: floa
 def checked_hinge_call(caller: str, input: Any, target: Any, margin: float, reduction: str,
                        validate: str) -> CheckedCall:
     """Every check of one hinge call (each raises on a bad argument)."""
-    xp = _OWNER_BY_TYPE.get(type(input))
+    xp = OWNER_BY_TYPE.get(type(input))
     if xp is not None and xp.accepts_plain_call((input,), target, validate):  # the common eager call, cheaply:
         si = input.shape  # labels of the input's shape, the usual options: accepted at once
-        if (target.shape == si and type(margin) in _PLAIN_NUMBERS and -math.inf < margin < math.inf
-                and type(reduction) is str and reduction in REDUCTIONS and (reduction != "mean" or 0 not in si)):
-            return _accepted(xp)
+        if (target.shape == si and usual_options(margin, _FINITE, reduction, validate)
+                and (reduction != "mean" or 0 not in si)):
+            return _ACCEPTED.get(xp) or _accepted(xp)  # (made once per backend: no call after the first)
     # every other call (and any bad argument, which raises here)
     xp = backend_of(caller, input=input, target=target)
     check_floating(caller, xp, input=input)
@@ -90,10 +96,8 @@ def checked_hinge_call(caller: str, input: Any, target: Any, margin: float, redu
 
 
 def check_cosine_options(caller: str, margin: float, reduction: str, eps: float, validate: str = "auto") -> None:
-    if (type(margin) in _PLAIN_NUMBERS and type(eps) in _PLAIN_NUMBERS and -1.0 <= margin <= 1.0
-            and 0.0 <= eps < math.inf and type(reduction) is str and reduction in REDUCTIONS
-            and type(validate) is str and validate in VALIDATE_MODES):
-        return  # (the usual options, accepted at once; anything else is checked one by one)
+    if usual_options(margin, COSINE_MARGIN_RANGE, reduction, validate, eps):
+        return  # (anything else is checked one by one)
     check_margin(caller, margin, bounds=COSINE_MARGIN_RANGE)
     check_reduction(caller, reduction)
     check_eps(caller, eps)
@@ -101,9 +105,7 @@ def check_cosine_options(caller: str, margin: float, reduction: str, eps: float,
 
 
 def check_hinge_options(caller: str, margin: float, reduction: str, validate: str = "auto") -> None:
-    if (type(margin) in _PLAIN_NUMBERS and -math.inf < margin < math.inf and type(reduction) is str
-            and reduction in REDUCTIONS and type(validate) is str
-            and validate in VALIDATE_MODES):
+    if usual_options(margin, _FINITE, reduction, validate):
         return
     check_margin(caller, margin)
     check_reduction(caller, reduction)
@@ -112,50 +114,12 @@ def check_hinge_options(caller: str, margin: float, reduction: str, validate: st
 
 # ---------------------------------------------------------------- arrays
 
-def _describe(x: object) -> str:
-    shape = getattr(x, "shape", None)
-    if shape is not None:
-        return f"{type(x).__module__}.{type(x).__qualname__} of shape {tuple(shape)}"
-    return f"{type(x).__qualname__} {x!r}"[:120]
-
-
-_OWNER_BY_TYPE: dict[type, Backend] = {}  # type -> backend: one dict lookup per array on every later call
-
-
-def _owner(caller: str, arg: str, x: object) -> Backend:
-    backend = _OWNER_BY_TYPE.get(type(x))
-    if backend is None:
-        backend = next((b for b in BACKENDS if b.owns(x)), None)
-        if backend is None:
-            _fail(TypeError, caller, arg, "must be a NumPy array, a torch.Tensor or a paddle.Tensor",
-                  _describe(x), "Convert it first, e.g. `np.asarray(value, dtype=np.float32)`.")
-        _OWNER_BY_TYPE[type(x)] = backend
-    return backend
-
-
-def backend_of(caller: str, **arrays: Any) -> Backend:
-    """The one backend that owns every array; TypeError for foreign or mixed ones,
-    ValueError for arrays on different devices."""
-    owners = [_owner(caller, arg, x) for arg, x in arrays.items()]
-    backend = owners[0]
-    if any(b is not backend for b in owners):
-        kinds = ", ".join(f"{arg}: {b.name}" for arg, b in zip(arrays, owners))
-        _fail(TypeError, caller, "/".join(arrays), "must all come from one framework", kinds,
-              "Convert them to one framework before the call.")
-    devices = [backend.device(x) for x in arrays.values()]
-    if any(d != devices[0] for d in devices):
-        where = ", ".join(f"{arg} on {d}" for arg, d in zip(arrays, devices))
-        _fail(ValueError, caller, "/".join(arrays), "must be on one device", where,
-              "Move them with `.to(device)` first.")
-    return backend
-
-
 def check_floating(caller: str, xp: Backend, **arrays: Any) -> None:
     """Inputs must be real floating arrays of one dtype."""
     for arg, x in arrays.items():
         if not xp.is_floating(x):
-            _fail(TypeError, caller, arg, "must have a floating dtype (float16, bfloat16, float32 or float64)",
-                  xp.dtype_name(x), f"Cast it, e.g. `{arg}.astype('float32')` or `{arg}.float()`.")
+            fail(TypeError, caller, arg, "must have a floating dtype (float16, bfloat16, float32 or float64)",
+                 xp.dtype_name(x), f"Cast it, e.g. `{arg}.astype('float32')` or `{arg}.float()`.")
     _check_one_dtype(caller, xp, arrays)
 
 
@@ -164,16 +128,16 @@ def check_embedding_dtypes(caller: str, xp: Backend, x1: Any, x2: Any) -> None:
     computed in the default float dtype, as PyTorch does) and of one dtype."""
     for arg, x in (("x1", x1), ("x2", x2)):
         if not (xp.is_floating(x) or xp.is_integer(x) or xp.is_bool(x)):
-            _fail(TypeError, caller, arg, "must have a real dtype (floating, integer or bool)", xp.dtype_name(x),
-                  f"Take the real part, or cast it, e.g. `{arg}.real.astype('float32')`.")
+            fail(TypeError, caller, arg, "must have a real dtype (floating, integer or bool)", xp.dtype_name(x),
+                 f"Take the real part, or cast it, e.g. `{arg}.real.astype('float32')`.")
     _check_one_dtype(caller, xp, {"x1": x1, "x2": x2})
 
 
 def _check_one_dtype(caller: str, xp: Backend, arrays: dict[str, Any]) -> None:
     first, *others = arrays.values()
     if any(x.dtype != first.dtype for x in others):
-        _fail(TypeError, caller, "/".join(arrays), "must share one dtype",
-              ", ".join(f"{a}: {xp.dtype_name(x)}" for a, x in arrays.items()), "Cast one to the other's dtype.")
+        fail(TypeError, caller, "/".join(arrays), "must share one dtype",
+             ", ".join(f"{a}: {xp.dtype_name(x)}" for a, x in arrays.items()), "Cast one to the other's dtype.")
 
 
 def bad_label_mask(caller: str, xp: Backend, target: Any, validate: str = "auto") -> Any:
@@ -187,8 +151,8 @@ def bad_label_mask(caller: str, xp: Backend, target: Any, validate: str = "auto"
     the mask of bad labels is returned, for the loss to make those samples NaN.
     """
     if not (xp.is_integer(target) or xp.is_floating(target)):
-        _fail(TypeError, caller, "target", "must hold the numbers 1 and -1 (an integer or floating dtype)",
-              f"dtype {xp.dtype_name(target)}", "Build it as `2 * labels - 1` from 0/1 labels.")
+        fail(TypeError, caller, "target", "must hold the numbers 1 and -1 (an integer or floating dtype)",
+             f"dtype {xp.dtype_name(target)}", "Build it as `2 * labels - 1` from 0/1 labels.")
     how = xp.label_check(target, validate)
     if how is LabelCheck.MASK:
         return xp.bad_label_mask(target)
@@ -201,7 +165,7 @@ def bad_label_mask(caller: str, xp: Backend, target: Any, validate: str = "auto"
         shown = ", ".join(_fmt(value) for value in found[:8]) + (", ..." if len(found) > 8 else "")
         fix = ("Labels in {0, 1}? Map them to {-1, 1} with `2 * target - 1`."
                if set(found) <= {0, 1} else "Use 1 for similar pairs and -1 for dissimilar ones.")
-        _fail(ValueError, caller, "target", "must contain only 1 and -1", f"the values {{{shown}}}", fix)
+        fail(ValueError, caller, "target", "must contain only 1 and -1", f"the values {{{shown}}}", fix)
     return None
 
 
@@ -213,57 +177,58 @@ def _fmt(value: float) -> str:
 
 def check_reduction(caller: str, reduction: object) -> None:
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        _fail(ValueError, caller, "reduction", "must be 'none', 'mean' or 'sum'", repr(reduction),
-              "('none' keeps one loss per sample; PyTorch's deprecated size_average/reduce map to 'mean'/'sum'.)")
+        fail(ValueError, caller, "reduction", "must be 'none', 'mean' or 'sum'", repr(reduction),
+             "('none' keeps one loss per sample; PyTorch's deprecated size_average/reduce map to 'mean'/'sum'.)")
 
 
 def check_validate(caller: str, validate: object) -> None:
     if not isinstance(validate, str) or validate not in VALIDATE_MODES:
-        _fail(ValueError, caller, "validate", "must be 'auto', 'sync' or 'async'", repr(validate),
-              "'sync' reads the labels on the host (one sync), 'async' asserts on the device, "
-              "'auto' picks 'sync' on the CPU and 'async' elsewhere.")
+        fail(ValueError, caller, "validate", "must be 'auto', 'sync' or 'async'", repr(validate),
+             "'sync' reads the labels on the host (one sync), 'async' asserts on the device, "
+             "'auto' picks 'sync' on the CPU and 'async' elsewhere.")
 
 
 def check_margin(caller: str, margin: object, *, bounds: tuple[float, float] = (-math.inf, math.inf)) -> None:
     if type(margin) is not float and (isinstance(margin, bool) or not isinstance(margin, numbers.Real)):
-        _fail(TypeError, caller, "margin", "must be a real number", _describe(margin),
-              "Pass a Python float, e.g. `margin=float(m)`.")
+        fail(TypeError, caller, "margin", "must be a real number", describe(margin),
+             "Pass a Python float, e.g. `margin=float(m)`.")
     value = cast(float, margin)  # a real number (under torch.compile perhaps a symbolic one)
     if not -math.inf < value < math.inf:  # (not math.isfinite: a compiled module's margin may be symbolic)
-        _fail(ValueError, caller, "margin", "must be finite", repr(margin), "Pass a finite float.")
+        fail(ValueError, caller, "margin", "must be finite", repr(margin), "Pass a finite float.")
     if not bounds[0] <= value <= bounds[1]:
-        _fail(ValueError, caller, "margin", f"must lie in [{bounds[0]:g}, {bounds[1]:g}]", repr(margin),
-              "A cosine margin compares with cos(a, b), which lies in [-1, 1]; 0 to 0.5 is usual.")
+        fail(ValueError, caller, "margin", f"must lie in [{bounds[0]:g}, {bounds[1]:g}]", repr(margin),
+             "A cosine margin compares with cos(a, b), which lies in [-1, 1]; PyTorch suggests 0 to 0.5; "
+             "choose it on a validation split.")
 
 
 def check_eps(caller: str, eps: object) -> None:
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (0 <= float(eps) < math.inf):
-        _fail(ValueError, caller, "eps", "must be a finite number >= 0", repr(eps),
-              "Use 1e-12 (PyTorch) or 1e-11 (Paddle).")
+        fail(ValueError, caller, "eps", "must be a finite number >= 0", repr(eps),
+             "Use 1e-12 (PyTorch) or 1e-11 (Paddle).")
 
 
 # ---------------------------------------------------------------- shapes
 
 def check_cosine_shapes(caller: str, x1: Any, x2: Any, target: Any, xp: Backend = NumpyBackend) -> None:
-    """(N, D), (N, D), (N,) or unbatched (D,), (D,), () (Paddle: also (1,), the shape
-    its own loss wants for one pair)."""
+    """(N, D), (N, D), (N,) or unbatched (D,), (D,), () (or another of the backend's
+    ``one_pair_target_shapes``: Paddle's (1,))."""
     s1, s2, st = tuple(x1.shape), tuple(x2.shape), tuple(target.shape)
     if len(s1) not in (1, 2):
-        _fail(ValueError, caller, "x1", "must have shape (N, D) or (D,)", f"shape {s1}",
-              "Flatten the extra axes, e.g. `x1.reshape(len(x1), -1)`.")
+        fail(ValueError, caller, "x1", "must have shape (N, D) or (D,)", f"shape {s1}",
+             "Flatten the extra axes, e.g. `x1.reshape(len(x1), -1)`.")
     if s1 != s2:
-        _fail(ValueError, caller, "x2", f"must have the shape of x1 {s1} (no broadcasting)", f"shape {s2}",
-              "Expand it explicitly if one row should be compared with every row.")
+        fail(ValueError, caller, "x2", f"must have the shape of x1 {s1} (no broadcasting)", f"shape {s2}",
+             "Expand it explicitly if one row should be compared with every row.")
     want = s1[:1] if len(s1) == 2 else ()
-    if st != want and not (want == () and st == (1,) and xp is PaddleBackend):
+    if st != want and not (want == () and st in xp.one_pair_target_shapes):
         if want == ():
             fix = "One pair takes one label: pass a 0-d target, e.g. `target.reshape(())`."
         elif st == want + (1,):
             fix = "Squeeze the trailing axis: `target.reshape(-1)`; (N, 1) broadcasts silently in PyTorch."
         else:
             fix = "Give one label per pair of rows."
-        _fail(ValueError, caller, "target", f"must have shape {want} for inputs of shape {s1}",
-              f"shape {st}", fix)
+        fail(ValueError, caller, "target", f"must have shape {want} for inputs of shape {s1}",
+             f"shape {st}", fix)
 
 
 def check_hinge_shapes(caller: str, input: Any, target: Any) -> None:
@@ -275,11 +240,11 @@ def check_hinge_shapes(caller: str, input: Any, target: Any) -> None:
         trailing_one = st == si + (1,) or si == st + (1,)
         fix = ("Drop the trailing axis of length 1: `target.reshape(input.shape)`."
                if trailing_one else "Give one label per element of input, or labels that broadcast to it.")
-        _fail(ValueError, caller, "target", f"must broadcast to the shape of input {si}", f"shape {st}", fix)
+        fail(ValueError, caller, "target", f"must broadcast to the shape of input {si}", f"shape {st}", fix)
 
 
 def check_not_empty(caller: str, x: Any, reduction: str) -> None:
     """``"mean"`` needs at least one element of ``x`` (any array with a shape)."""
     if reduction == "mean" and 0 in tuple(x.shape):
-        _fail(ValueError, caller, "reduction", "cannot be 'mean' over an empty batch", "0 elements",
-              "Use reduction='sum' (which gives 0) or skip the empty batch.")
+        fail(ValueError, caller, "reduction", "cannot be 'mean' over an empty batch", "0 elements",
+             "Use reduction='sum' (which gives 0) or skip the empty batch.")

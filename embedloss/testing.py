@@ -1,51 +1,59 @@
-"""What tests of these losses share, as ``torch.testing`` does for PyTorch: one case
-table, written once and read by the library's tests, the book's parity report and the
-notebooks.
+"""What tests of these losses share, as ``torch.testing`` does for PyTorch: one record
+per loss and one case table, written once and read by the library's tests, the book's
+parity report and the notebooks.
 
 NumPy only: importing this module imports neither torch nor Paddle.
 
+``LOSSES``
+    one :class:`LossInfo` per loss (as PyTorch's OpInfo): its function and module
+    names, the reference, the shape rule, the default margin, and its samples, error
+    inputs and reference inputs. A new loss is one more record.
 ``sample_inputs(loss)``
     every accepted call as data (:class:`Sample`): shapes x reductions x margins x
     dtypes (float16 and bfloat16 included), NaN, Inf, non-contiguous, empty, integer
     and bool embeddings, broadcast hinge targets, Paddle's one-pair label of shape
-    ``[1]``, and the rows of the parity report (``parity=True``).
+    ``[1]``, and the rows of the parity report (``parity=True``); which frameworks'
+    own losses refuse a row (``refused_by``) and which variants skip it (``skips``).
 ``error_inputs(loss)``
     every refused call (:class:`ErrorInput`): the exception type and a regex of the
     message.
 ``reference_inputs(loss)``
-    the published examples, with the values they print (from ``PUBLISHED``).
+    the docstrings' examples, with the values they print.
 ``TOLERANCE``, ``GRAD_TOLERANCE``, ``STATIC_PADDLE_TOLERANCE``
     (rtol, atol) by dtype: the one tolerance table.
 ``EPS``
-    the eps each framework's own cosine loss adds to the squared norms.
+    the eps each framework's own cosine loss adds to the squared norms (from the backends).
 ``cosine_pairs``, ``hinge_distances``
     the one generator of correlated pairs and of distances.
-``PUBLISHED``
-    the two source documents' examples (:class:`Published`); the tutorial's inputs
-    are drawn by ``torch.manual_seed(20)`` (see ``description``), Paddle's API page
-    gives its inputs here (``PADDLE_PAGE_INPUT``, ``PADDLE_PAGE_LABEL``).
+
+The book's own data (the tutorial's published values, the example of Paddle's API
+page) is the book's: ``embedbook.published``.
 """
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import REDUCTIONS, Reduction
+from ._dispatch import BACKENDS
+from ._validation import COSINE_MARGIN_RANGE, REDUCTIONS
 
 __all__ = [
-    "DTYPES", "EPS", "GRAD_TOLERANCE", "LOW_PRECISION", "PADDLE_PAGE_INPUT", "PADDLE_PAGE_LABEL", "PUBLISHED",
-    "STATIC_PADDLE_TOLERANCE", "TOLERANCE", "ErrorInput", "Published", "Sample", "Tolerance", "cosine_pairs",
-    "error_inputs", "hinge_distances", "reference_inputs", "sample_inputs",
+    "COSINE", "DTYPES", "EPS", "FRAMEWORKS", "GRAD_TOLERANCE", "HINGE", "LOSSES", "LOW_PRECISION",
+    "STATIC_PADDLE_TOLERANCE", "TOLERANCE", "ErrorInput", "LossInfo", "Sample", "Tolerance", "cosine_pairs",
+    "error_inputs", "hinge_distances", "parity_samples", "reference_inputs", "sample_inputs",
 ]
 
-Loss = Literal["cosine", "hinge"]
-Framework = Literal["numpy", "torch", "paddle"]
-FRAMEWORKS: frozenset[str] = frozenset({"numpy", "torch", "paddle"})
+#: A loss's key in ``LOSSES`` ("cosine", "hinge").
+Loss = str
+#: Every backend's name (from the registry, ``embedloss._dispatch.BACKENDS``).
+FRAMEWORKS: frozenset[str] = frozenset(b.name for b in BACKENDS)
+#: The frameworks that have their own losses to compare with.
+NATIVE_FRAMEWORKS: frozenset[str] = frozenset(b.name for b in BACKENDS if b.native_eps is not None)
 
 # ---------------------------------------------------------------- tolerances and eps
 
@@ -73,11 +81,11 @@ GRAD_TOLERANCE: Mapping[str, Tolerance] = {
 #: attribute: float64 ``x - 0.2`` is off by 3e-9 there, native code included.
 STATIC_PADDLE_TOLERANCE: Mapping[str, Tolerance] = {"float64": TOLERANCE["float32"], "float32": TOLERANCE["float32"]}
 
-#: The eps each framework's own cosine loss adds to the squared norms. PyTorch's
-#: Loss.cpp declares ``constexpr float EPSILON = 1e-12`` (added as a float32,
-#: 9.99999996e-13, which is what adding 1e-12 to a float32 tensor adds); Paddle's
-#: loss.py writes ``10e-12``. embedloss's default is PyTorch's.
-EPS: Mapping[str, float] = {"torch": 1e-12, "paddle": 1e-11}
+#: The eps each framework's own cosine loss adds to the squared norms (its backend's
+#: ``native_eps``). PyTorch's Loss.cpp declares ``constexpr float EPSILON = 1e-12``
+#: (added as a float32, 9.99999996e-13, which is what adding 1e-12 to a float32 tensor
+#: adds); Paddle's loss.py writes ``10e-12``. embedloss's default is PyTorch's.
+EPS: Mapping[str, float] = {b.name: b.native_eps for b in BACKENDS if b.native_eps is not None}
 
 #: The dtypes every implementation computes in.
 DTYPES = ("float32", "float64")
@@ -132,11 +140,13 @@ class Sample:
     dtype, unless ``target_dtype`` names one).
 
     ``frameworks`` lists where the row applies. ``core`` rows also run in the slow
-    variants (compiled, vmap, to_static). ``parity`` rows make the parity report;
-    there ``refused_by`` names natives that refuse the call and
-    ``expected_native_failure`` marks rows where the native formula is known to fail.
-    ``reference`` holds extra keyword arguments of the float64 reference (``eps=0``:
-    the exact cosine).
+    variants (compiled, vmap, to_static). ``parity`` rows make the parity report.
+    ``refused_by`` names the frameworks whose own loss refuses the call (an exception:
+    tests check that it does), ``expected_native_failure`` marks rows where the native
+    formula is known to give a wrong answer. ``reference`` holds extra keyword
+    arguments of the float64 reference (``eps=0``: the exact cosine). ``skips`` maps a
+    variant (``"reference"``, ``"native"``, ``"functional"``, ``"to_static"``) to the
+    reason it does not run the row; it is derived from the row (``_skips``).
     """
 
     loss: Loss
@@ -152,6 +162,11 @@ class Sample:
     refused_by: frozenset[str] = frozenset()
     expected_native_failure: bool = False
     reference: Mapping[str, Any] = field(default_factory=dict)
+    skips: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.skips:
+            object.__setattr__(self, "skips", _skips(self))
 
     def __repr__(self) -> str:
         return f"{self.loss}-{self.name}-{self.dtype}-" + "-".join(f"{k}={v}" for k, v in self.kwargs.items())
@@ -164,10 +179,32 @@ class Sample:
         return "float64" if framework == "numpy" else "float32"
 
 
+def _skips(sample: Sample) -> dict[str, str]:
+    """The variants that cannot run ``sample``, and why (``Sample.skips``)."""
+    skips = {}
+    if "stable" in sample.kwargs:
+        skips["reference"] = "the reference has no stable option: it is what stable is compared with"
+        skips["native"] = "the frameworks' own losses have no stable option"
+    elif sample.expected_native_failure:
+        skips["native"] = "the native formula is known to fail on the row"
+    if sample.dtype not in DTYPES:
+        skips.setdefault("reference", "the reference computes in float64 from float32/float64 rows only")
+    if sample.dtype in LOW_PRECISION:
+        skips["to_static"] = "low precision in a static graph: not a row of the slow variants"
+    if set(sample.kwargs) - {"margin", "reduction"}:
+        skips["functional"] = "the frameworks' signatures take margin and reduction only"
+    return skips
+
+
 @dataclass(frozen=True)
 class ErrorInput:
     """One refused call: the arrays (float64 NumPy, or of the dtype they hold), the
-    keyword arguments, the exception type and a regex of its message."""
+    keyword arguments, the exception type and a regex of its message.
+
+    ``reads_values``: the refusal needs the label values, which a compiled graph
+    cannot read (it asserts instead: tests/test_transforms.py); ``skips`` as in
+    :class:`Sample` (variants ``"reference"``, ``"compiled"``).
+    """
 
     loss: Loss
     name: str
@@ -177,11 +214,31 @@ class ErrorInput:
     match: str
     frameworks: frozenset[str] = FRAMEWORKS
     dtype: str | None = None  # cast the inputs (not the target) to this dtype
+    reads_values: bool = False
+    skips: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.skips:
+            return
+        skips = {}
+        if self.dtype or "validate" in self.kwargs or self.arrays[-1].dtype.kind not in "fiu":
+            skips["reference"] = "the reference reads every array as float64 and has no validate option"
+        if self.reads_values:
+            skips["compiled"] = "a graph cannot read label values: it asserts (tests/test_transforms.py)"
+        elif self.exc is TypeError or "torch" not in self.frameworks:
+            skips["compiled"] = "dtype errors and rows without torch are checked eagerly only"
+        object.__setattr__(self, "skips", skips)
 
 
 def _msg(*parts: str) -> str:
     """A regex matching the literal parts in order, anything between them."""
     return ".*".join(re.escape(p) for p in parts)
+
+
+#: Paddle's own losses refuse float16 and bfloat16 on the CPU, and its cosine loss
+#: refuses one pair of shape (D,) with a 0-d label, and integer or bool embeddings.
+PADDLE_REFUSES_LOW_PRECISION = frozenset({"paddle"})
+PADDLE_REFUSES_UNBATCHED = frozenset({"paddle"})
 
 
 def _cosine_samples() -> Iterator[Sample]:
@@ -193,7 +250,8 @@ def _cosine_samples() -> Iterator[Sample]:
                 yield Sample("cosine", "batch", (x1, x2, y), dict(margin=margin, reduction=reduction), dtype,
                              core=margin == 0.2 and dtype == "float32")
             yield Sample("cosine", "unbatched", (x1[1], x2[1], y[1:2].reshape(())),
-                         dict(margin=-0.3, reduction=reduction), dtype, core=dtype == "float64")
+                         dict(margin=-0.3, reduction=reduction), dtype, core=dtype == "float64",
+                         refused_by=PADDLE_REFUSES_UNBATCHED)
             yield Sample("cosine", "non-contiguous", (x1, x2, y), dict(margin=0.2, reduction=reduction), dtype,
                          noncontiguous=True, core=dtype == "float64")
             yield Sample("cosine", "stable", (x1 * 1e3, x2, y), dict(reduction=reduction, stable=True), dtype)
@@ -209,20 +267,21 @@ def _cosine_samples() -> Iterator[Sample]:
         frameworks = FRAMEWORKS if dtype == "float16" else FRAMEWORKS - {"numpy"}  # (NumPy has no bfloat16)
         for reduction in REDUCTIONS:
             yield Sample("cosine", "batch", (x1, x2, y), dict(margin=0.1, reduction=reduction), dtype,
-                         frameworks=frameworks)
+                         frameworks=frameworks, refused_by=PADDLE_REFUSES_LOW_PRECISION)
         yield Sample("cosine", "low-precision target", (x1, x2, y), dict(margin=0.1), dtype, target_dtype=dtype,
-                     frameworks=frameworks)
+                     frameworks=frameworks, refused_by=PADDLE_REFUSES_LOW_PRECISION)
         # squared norms 9e4 > 65504 (float16's largest): accumulated in float32, fine
         # (PyTorch's own loss returns NaN for them in float16)
         big = np.full((2, 4), 300.0)
         yield Sample("cosine", "squares overflow float16",
                      (big, big * np.array([[1.0] * 4, [1.0, -1.0, 1.0, -1.0]]), np.array([1.0, -1.0])),
-                     dict(reduction="none"), dtype, frameworks=frameworks, expected_native_failure=True)
+                     dict(reduction="none"), dtype, frameworks=frameworks, expected_native_failure=True,
+                     refused_by=PADDLE_REFUSES_LOW_PRECISION)
     # PyTorch computes integer and bool embeddings in the default float dtype
     counts = np.array([[1, 0, 2, 3], [0, 0, 1, 1], [4, 1, 0, 0]])
     for dtype in ("int64", "int32", "bool"):
         yield Sample("cosine", f"{dtype} embeddings", (counts, counts[::-1], np.array([1.0, -1.0, 1.0])),
-                     dict(margin=0.1, reduction="none"), dtype)
+                     dict(margin=0.1, reduction="none"), dtype, refused_by=frozenset({"paddle"}))
     # Paddle's one pair: inputs of shape (D,) with a label of shape [1] (Paddle refuses [])
     yield Sample("cosine", "one pair, label [1]", (x1[0], x2[0], y[:1]), dict(reduction="none"), "float32",
                  frameworks=frozenset({"paddle"}))
@@ -256,9 +315,9 @@ def _hinge_samples() -> Iterator[Sample]:
         frameworks = FRAMEWORKS if dtype == "float16" else FRAMEWORKS - {"numpy"}
         for reduction in REDUCTIONS:
             yield Sample("hinge", "batch", (x, y), dict(margin=1.0, reduction=reduction), dtype,
-                         frameworks=frameworks)
+                         frameworks=frameworks, refused_by=PADDLE_REFUSES_LOW_PRECISION)
         yield Sample("hinge", "low-precision target", (x, y), dict(margin=2.0), dtype, target_dtype=dtype,
-                     frameworks=frameworks)
+                     frameworks=frameworks, refused_by=PADDLE_REFUSES_LOW_PRECISION)
     yield from _parity_hinge()
 
 
@@ -277,7 +336,7 @@ def _parity_cosine() -> Iterator[Sample]:
         for margin in PARITY_MARGINS_COSINE:
             yield Sample("cosine", "margin sweep", batch, dict(margin=margin, reduction="none"), dtype, parity=True)
         yield Sample("cosine", "unbatched", (batch[0][0], batch[1][0], batch[2][0].reshape(())),
-                     dict(margin=0.2, reduction="none"), dtype, parity=True, refused_by=frozenset({"paddle"}))
+                     dict(margin=0.2, reduction="none"), dtype, parity=True, refused_by=PADDLE_REFUSES_UNBATCHED)
         x1, x2, y = (a.copy() for a in batch)
         x1[::7], x2[3::11] = 0.0, 0.0
         yield Sample("cosine", "zero rows, stable", (x1, x2, y), dict(margin=0.0, reduction="none", stable=True),
@@ -309,181 +368,230 @@ def _parity_hinge() -> Iterator[Sample]:
                      parity=True, expected_native_failure=True)
 
 
+# ---------------------------------------------------------------- the refused calls
+
+_ONES = np.ones((4, 3))
+_Y = np.array([1.0, -1.0, 1.0, -1.0])
+_COSINE = "cosine_embedding_loss"
+_HINGE = "hinge_embedding_loss"
+
+
+def _cosine_errors() -> Iterator[ErrorInput]:
+    yield from _cosine_label_errors()
+    yield from _cosine_shape_errors()
+    yield from _cosine_option_errors()
+    yield ErrorInput("cosine", "complex inputs", (_ONES, _ONES, _Y), {}, TypeError,
+                     _msg(f"{_COSINE}: `x1` must have a real dtype (floating, integer or bool)", "complex64"),
+                     dtype="complex64")
+
+
+def _cosine_label_errors() -> Iterator[ErrorInput]:
+    ones = _ONES
+    for name, target, match in (
+            ("labels 0/1", [0.0, 1.0, 1.0, 0.0], _msg("`target` must contain only 1 and -1, but got the values {0, 1}.",
+                                                     "Map them to {-1, 1} with `2 * target - 1`.")),
+            ("label 2", [1.0, -1.0, 2.0, 1.0],
+             _msg(f"{_COSINE}: `target` must contain only 1 and -1, but got the values {{-1, 1, 2}}.",
+                  "Use 1 for similar pairs and -1 for dissimilar ones.")),
+            ("label 0.5", [1.0, -1.0, 0.5, 1.0], _msg("but got the values {-1, 0.5, 1}.")),
+            ("label NaN", [1.0, math.nan, 1.0, -1.0],
+             _msg("`target` must contain only 1 and -1, but got the values", "nan"))):
+        yield ErrorInput("cosine", name, (ones, ones, np.array(target)), {}, ValueError, match, reads_values=True)
+    yield ErrorInput("cosine", "bool target", (ones, ones, np.array([True, False, True, False])), {}, TypeError,
+                     _msg(f"{_COSINE}: `target` must hold the numbers 1 and -1", "but got dtype bool",
+                          "`2 * labels - 1`"))
+    yield ErrorInput("cosine", "complex target", (ones, ones, _Y.astype(np.complex64)), {}, TypeError,
+                     _msg("`target` must hold the numbers 1 and -1", "but got dtype complex64"))
+
+
+def _cosine_shape_errors() -> Iterator[ErrorInput]:
+    ones, y = _ONES, _Y
+    rows: list[tuple[str, tuple[np.ndarray, ...], str]] = [
+        ("target (N, 1)", (ones, ones, y[:, None]),
+         _msg(f"{_COSINE}: `target` must have shape (4,) for inputs of shape (4, 3), but got shape (4, 1).",
+              "target.reshape(-1)", "broadcasts silently")),
+        ("target of another length", (ones, ones, y[:3]),
+         _msg("`target` must have shape (4,)", "but got shape (3,).", "Give one label per pair of rows.")),
+        ("x2 broadcast", (ones, ones[:1], y),
+         _msg(f"{_COSINE}: `x2` must have the shape of x1 (4, 3) (no broadcasting), but got shape (1, 3).")),
+        ("rank 3", (ones[None], ones[None], y), _msg(f"{_COSINE}: `x1` must have shape (N, D) or (D,), but got "
+                                                     "shape (1, 4, 3).")),
+        ("rank 0", (ones[0, 0], ones[0, 0], y), _msg("`x1` must have shape (N, D) or (D,), but got shape ().")),
+    ]
+    for name, arrays, match in rows:
+        yield ErrorInput("cosine", name, arrays, {}, ValueError, match)
+    # (1,) is the one-pair label of backends that admit it (Paddle's own loss wants it)
+    yield ErrorInput("cosine", "one pair, target (1,)", (ones[0], ones[0], y[:1]), {}, ValueError,
+                     _msg("`target` must have shape () for inputs of shape (3,), but got shape (1,).",
+                          "pass a 0-d target"),
+                     frameworks=frozenset(b.name for b in BACKENDS if (1,) not in b.one_pair_target_shapes))
+    yield ErrorInput("cosine", "mean of empty", (np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0)), {}, ValueError,
+                     _msg("`reduction` cannot be 'mean' over an empty batch, but got 0 elements.", "reduction='sum'"))
+
+
+def _cosine_option_errors() -> Iterator[ErrorInput]:
+    rows: list[tuple[str, dict[str, Any], str]] = [
+        ("margin 1.5", dict(margin=1.5), _msg(f"{_COSINE}: `margin` must lie in [-1, 1], but got 1.5.",
+                                              "PyTorch suggests 0 to 0.5; choose it on a validation split.")),
+        ("margin -1.01", dict(margin=-1.01), _msg("`margin` must lie in [-1, 1]")),
+        ("margin 2", dict(margin=2), _msg("`margin` must lie in [-1, 1], but got 2.")),
+        ("margin NaN", dict(margin=math.nan), _msg("`margin` must be finite, but got nan.")),
+        ("margin -inf", dict(margin=-math.inf), _msg("`margin` must be finite, but got -inf.")),
+        ("reduction avg", dict(reduction="avg"),
+         _msg(f"{_COSINE}: `reduction` must be 'none', 'mean' or 'sum', but got 'avg'.", "size_average/reduce")),
+        ("reduction MEAN", dict(reduction="MEAN"),
+         _msg("`reduction` must be 'none', 'mean' or 'sum', but got 'MEAN'.")),
+        ("eps -1", dict(eps=-1.0), _msg(f"{_COSINE}: `eps` must be a finite number >= 0, but got -1.0.")),
+        ("eps inf", dict(eps=math.inf), _msg("`eps` must be a finite number >= 0, but got inf.")),
+        ("validate", dict(validate="later"), _msg("`validate` must be 'auto', 'sync' or 'async', but got 'later'.")),
+    ]
+    for name, kwargs, match in rows:
+        yield ErrorInput("cosine", name, (_ONES, _ONES, _Y), kwargs, ValueError, match)
+
+
+def _hinge_errors() -> Iterator[ErrorInput]:
+    yield from _hinge_label_errors()
+    yield from _hinge_shape_errors()
+    yield from _hinge_option_errors()
+    # (PyTorch's hinge loss refuses integer and bool inputs too)
+    for dtype, match in (("int64", _msg(f"{_HINGE}: `input` must have a floating dtype", "but got int64.", "Cast it")),
+                         ("bool", _msg("`input` must have a floating dtype", "but got bool.")),
+                         ("complex64", _msg("`input` must have a floating dtype", "complex64"))):
+        name = "complex distances" if dtype == "complex64" else f"{dtype} distances"
+        yield ErrorInput("hinge", name, (_ONES, _ONES), {}, TypeError, match, dtype=dtype)
+
+
+def _hinge_label_errors() -> Iterator[ErrorInput]:
+    rows: list[tuple[str, tuple[np.ndarray, ...], str]] = [
+        ("labels 0/1", (_ONES[0], np.array([0.0, 1.0, 1.0])),
+         _msg("`target` must contain only 1 and -1, but got the values {0, 1}.")),
+        ("label 1 + 4e-16", (np.ones(2), np.array([1.0 + 4e-16, -1.0])),  # (Paddle's == says 1)
+         _msg(f"{_HINGE}: `target` must contain only 1 and -1")),
+        ("many bad labels", (np.ones(20), np.arange(20.0)), _msg("the values {0, 1, 2, 3, 4, 5, 6, 7, ...}")),
+    ]
+    for name, arrays, match in rows:
+        yield ErrorInput("hinge", name, arrays, {}, ValueError, match, reads_values=True)
+    yield ErrorInput("hinge", "bool target", (np.ones(2), np.array([True, False])), {}, TypeError,
+                     _msg(f"{_HINGE}: `target` must hold the numbers 1 and -1", "but got dtype bool",
+                          "`2 * labels - 1`"))
+
+
+def _hinge_shape_errors() -> Iterator[ErrorInput]:
+    ones = _ONES
+    rows: list[tuple[str, tuple[np.ndarray, ...], str]] = [
+        ("target that enlarges (N, 1)", (ones[:, 0], np.ones((4, 1))),
+         _msg(f"{_HINGE}: `target` must broadcast to the shape of input (4,), but got shape (4, 1).",
+              "target.reshape(input.shape)")),
+        ("target of more elements", (ones[:1], ones),
+         _msg("`target` must broadcast to the shape of input (1, 3), but got shape (4, 3).",
+              "Give one label per element of input")),
+        ("target of another length", (ones, np.ones(2)),
+         _msg("`target` must broadcast to the shape of input (4, 3), but got shape (2,).")),
+        ("mean of empty", (np.zeros(0), np.zeros(0)), _msg("`reduction` cannot be 'mean' over an empty batch")),
+    ]
+    for name, arrays, match in rows:
+        yield ErrorInput("hinge", name, arrays, {}, ValueError, match)
+
+
+def _hinge_option_errors() -> Iterator[ErrorInput]:
+    rows: list[tuple[str, dict[str, Any], type[Exception], str]] = [
+        ("margin inf", dict(margin=math.inf), ValueError, _msg("`margin` must be finite, but got inf.")),
+        ("margin '0.5'", dict(margin="0.5"), TypeError,
+         _msg(f"{_HINGE}: `margin` must be a real number, but got", "margin=float(m)")),
+        ("margin None", dict(margin=None), TypeError, _msg("`margin` must be a real number")),
+        ("margin True", dict(margin=True), TypeError, _msg("`margin` must be a real number")),
+        ("reduction None", dict(reduction=None), ValueError,
+         _msg("`reduction` must be 'none', 'mean' or 'sum', but got None.")),
+    ]
+    for name, kwargs, exc, match in rows:
+        yield ErrorInput("hinge", name, (_ONES, _ONES), kwargs, exc, match)
+
+
+# ---------------------------------------------------------------- the docstrings' examples
+
+def _cosine_references() -> Iterator[tuple[Sample, np.ndarray]]:
+    """embedloss.cosine_embedding_loss's docstring example (float32: float64 would show
+    eps, 1 - 1/(1 + 1e-12))."""
+    x1 = np.array([[1.0, 0.0], [1.0, 1.0]])
+    x2 = np.array([[1.0, 0.0], [1.0, 0.0]])
+    yield (Sample("cosine", "docstring example", (x1, x2, np.array([1.0, -1.0])), dict(reduction="none")),
+           np.array([0.0, math.sqrt(0.5)]))
+
+
+def _hinge_references() -> Iterator[tuple[Sample, np.ndarray]]:
+    """embedloss.hinge_embedding_loss's docstring example."""
+    yield (Sample("hinge", "docstring example", (np.array([0.3, 0.3, 1.5]), np.array([1.0, -1.0, -1.0])),
+                  dict(reduction="none")), np.array([0.3, 0.7, 0.0]))
+
+
+# ---------------------------------------------------------------- one record per loss
+
+@dataclass(frozen=True)
+class LossInfo:
+    """Everything the tests, the parity report and the book need to know about one
+    loss, as PyTorch's OpInfo keeps it: where it lives, what it takes, and its cases.
+
+    ``function`` is its name in ``embedloss``, ``embedloss.reference``, the frameworks'
+    ``nn.functional`` and ``embedloss.<framework>.functional``; ``module`` its class
+    in ``embedloss.<framework>`` and the frameworks' ``nn``. ``arrays`` names the
+    array arguments in order (the target last). ``uses_eps``: the frameworks' own
+    losses add their ``native_eps`` (see ``EPS``).
+    """
+
+    key: Loss
+    function: str
+    module: str
+    arrays: tuple[str, ...]
+    default_margin: float
+    margin_range: tuple[float, float]
+    #: the shapes the loss takes and returns (``reduction="none"``), as the docs say it
+    shape_rule: str
+    uses_eps: bool
+    samples: Callable[[], Iterator[Sample]]
+    errors: Callable[[], Iterator[ErrorInput]]
+    references: Callable[[], Iterator[tuple[Sample, np.ndarray]]]
+
+    def implementation(self) -> Callable[..., Any]:
+        """``embedloss.<function>``."""
+        import embedloss
+        fn: Callable[..., Any] = getattr(embedloss, self.function)
+        return fn
+
+    def reference_implementation(self) -> Callable[..., Any]:
+        """``embedloss.reference.<function>``, the float64 specification."""
+        from . import reference
+        fn: Callable[..., Any] = getattr(reference, self.function)
+        return fn
+
+
+COSINE = LossInfo(
+    "cosine", "cosine_embedding_loss", "CosineEmbeddingLoss", ("x1", "x2", "target"), 0.0, COSINE_MARGIN_RANGE,
+    "x1, x2: (N, D), target: (N,) -> (N,); one pair: (D,), (D,), () -> ()", True,
+    _cosine_samples, _cosine_errors, _cosine_references)
+HINGE = LossInfo(
+    "hinge", "hinge_embedding_loss", "HingeEmbeddingLoss", ("input", "target"), 1.0, (-math.inf, math.inf),
+    "input: any shape, target: broadcasts to it without enlarging it -> the input's shape", False,
+    _hinge_samples, _hinge_errors, _hinge_references)
+#: The record of every loss, keyed by ``LossInfo.key``; the tests, the parity report and
+#: the API page iterate over it.
+LOSSES: Mapping[Loss, LossInfo] = {info.key: info for info in (COSINE, HINGE)}
+
+
 def sample_inputs(loss: Loss) -> list[Sample]:
-    """Every accepted call of ``loss`` ("cosine" or "hinge") in the table."""
-    return list(_cosine_samples() if loss == "cosine" else _hinge_samples())
+    """Every accepted call of ``loss`` (a key of ``LOSSES``) in the table."""
+    return list(LOSSES[loss].samples())
 
 
 def parity_samples() -> list[Sample]:
-    """The parity report's rows, cosine first."""
-    return [s for s in sample_inputs("cosine") + sample_inputs("hinge") if s.parity]
-
-
-_ErrorRow = tuple[str, tuple[np.ndarray, ...], dict[str, Any], type[Exception], str]
+    """The parity report's rows, in the order of ``LOSSES``."""
+    return [s for loss in LOSSES for s in sample_inputs(loss) if s.parity]
 
 
 def error_inputs(loss: Loss) -> list[ErrorInput]:
     """Every refused call of ``loss`` in the table."""
-    ones = np.ones((4, 3))
-    y = np.array([1.0, -1.0, 1.0, -1.0])
-    no_paddle = FRAMEWORKS - {"paddle"}
-    if loss == "cosine":
-        name = "cosine_embedding_loss"
-        rows: list[_ErrorRow] = [
-            ("labels 0/1", (ones, ones, np.array([0.0, 1.0, 1.0, 0.0])), {}, ValueError,
-             _msg("`target` must contain only 1 and -1, but got the values {0, 1}.",
-                  "Map them to {-1, 1} with `2 * target - 1`.")),
-            ("label 2", (ones, ones, np.array([1.0, -1.0, 2.0, 1.0])), {}, ValueError,
-             _msg(f"{name}: `target` must contain only 1 and -1, but got the values {{-1, 1, 2}}.",
-                  "Use 1 for similar pairs and -1 for dissimilar ones.")),
-            ("label 0.5", (ones, ones, np.array([1.0, -1.0, 0.5, 1.0])), {}, ValueError,
-             _msg("but got the values {-1, 0.5, 1}.")),
-            ("label NaN", (ones, ones, np.array([1.0, math.nan, 1.0, -1.0])), {}, ValueError,
-             _msg("`target` must contain only 1 and -1, but got the values", "nan")),
-            ("bool target", (ones, ones, np.array([True, False, True, False])), {}, TypeError,
-             _msg(f"{name}: `target` must hold the numbers 1 and -1", "but got dtype bool", "`2 * labels - 1`")),
-            ("complex target", (ones, ones, y.astype(np.complex64)), {}, TypeError,
-             _msg("`target` must hold the numbers 1 and -1", "but got dtype complex64")),
-            ("target (N, 1)", (ones, ones, y[:, None]), {}, ValueError,
-             _msg(f"{name}: `target` must have shape (4,) for inputs of shape (4, 3), but got shape (4, 1).",
-                  "target.reshape(-1)", "broadcasts silently")),
-            ("target of another length", (ones, ones, y[:3]), {}, ValueError,
-             _msg("`target` must have shape (4,)", "but got shape (3,).", "Give one label per pair of rows.")),
-            ("x2 broadcast", (ones, ones[:1], y), {}, ValueError,
-             _msg(f"{name}: `x2` must have the shape of x1 (4, 3) (no broadcasting), but got shape (1, 3).")),
-            ("rank 3", (ones[None], ones[None], y), {}, ValueError,
-             _msg(f"{name}: `x1` must have shape (N, D) or (D,), but got shape (1, 4, 3).")),
-            ("rank 0", (ones[0, 0], ones[0, 0], y), {}, ValueError,
-             _msg("`x1` must have shape (N, D) or (D,), but got shape ().")),
-            ("margin 1.5", (ones, ones, y), dict(margin=1.5), ValueError,
-             _msg(f"{name}: `margin` must lie in [-1, 1], but got 1.5.", "0 to 0.5 is usual")),
-            ("margin -1.01", (ones, ones, y), dict(margin=-1.01), ValueError, _msg("`margin` must lie in [-1, 1]")),
-            ("margin 2", (ones, ones, y), dict(margin=2), ValueError, _msg("`margin` must lie in [-1, 1], but got 2.")),
-            ("margin NaN", (ones, ones, y), dict(margin=math.nan), ValueError,
-             _msg("`margin` must be finite, but got nan.")),
-            ("margin -inf", (ones, ones, y), dict(margin=-math.inf), ValueError,
-             _msg("`margin` must be finite, but got -inf.")),
-            ("reduction avg", (ones, ones, y), dict(reduction="avg"), ValueError,
-             _msg(f"{name}: `reduction` must be 'none', 'mean' or 'sum', but got 'avg'.", "size_average/reduce")),
-            ("reduction MEAN", (ones, ones, y), dict(reduction="MEAN"), ValueError,
-             _msg("`reduction` must be 'none', 'mean' or 'sum', but got 'MEAN'.")),
-            ("eps -1", (ones, ones, y), dict(eps=-1.0), ValueError,
-             _msg(f"{name}: `eps` must be a finite number >= 0, but got -1.0.")),
-            ("eps inf", (ones, ones, y), dict(eps=math.inf), ValueError,
-             _msg("`eps` must be a finite number >= 0, but got inf.")),
-            ("validate", (ones, ones, y), dict(validate="later"), ValueError,
-             _msg("`validate` must be 'auto', 'sync' or 'async', but got 'later'.")),
-            ("mean of empty", (np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0)), {}, ValueError,
-             _msg("`reduction` cannot be 'mean' over an empty batch, but got 0 elements.", "reduction='sum'")),
-        ]
-        errors = [ErrorInput("cosine", *row) for row in rows]
-        errors += [
-            ErrorInput("cosine", "one pair, target (1,)", (ones[0], ones[0], y[:1]), {}, ValueError,
-                       _msg("`target` must have shape () for inputs of shape (3,), but got shape (1,).",
-                            "pass a 0-d target"), frameworks=no_paddle),
-            ErrorInput("cosine", "complex inputs", (ones, ones, y), {}, TypeError,
-                       _msg(f"{name}: `x1` must have a real dtype (floating, integer or bool)", "complex64"),
-                       dtype="complex64"),
-        ]
-        return errors
-    name = "hinge_embedding_loss"
-    rows = [
-        ("labels 0/1", (ones[0], np.array([0.0, 1.0, 1.0])), {}, ValueError,
-         _msg("`target` must contain only 1 and -1, but got the values {0, 1}.")),
-        ("label 1 + 4e-16", (np.ones(2), np.array([1.0 + 4e-16, -1.0])), {}, ValueError,  # (Paddle's == says 1)
-         _msg(f"{name}: `target` must contain only 1 and -1")),
-        ("many bad labels", (np.ones(20), np.arange(20.0)), {}, ValueError,
-         _msg("the values {0, 1, 2, 3, 4, 5, 6, 7, ...}")),
-        ("bool target", (np.ones(2), np.array([True, False])), {}, TypeError,
-         _msg(f"{name}: `target` must hold the numbers 1 and -1", "but got dtype bool", "`2 * labels - 1`")),
-        ("target that enlarges (N, 1)", (ones[:, 0], np.ones((4, 1))), {}, ValueError,
-         _msg(f"{name}: `target` must broadcast to the shape of input (4,), but got shape (4, 1).",
-              "target.reshape(input.shape)")),
-        ("target of more elements", (ones[:1], ones), {}, ValueError,
-         _msg("`target` must broadcast to the shape of input (1, 3), but got shape (4, 3).",
-              "Give one label per element of input")),
-        ("target of another length", (ones, np.ones(2)), {}, ValueError,
-         _msg("`target` must broadcast to the shape of input (4, 3), but got shape (2,).")),
-        ("margin inf", (ones, ones), dict(margin=math.inf), ValueError, _msg("`margin` must be finite, but got inf.")),
-        ("margin '0.5'", (ones, ones), dict(margin="0.5"), TypeError,
-         _msg(f"{name}: `margin` must be a real number, but got", "margin=float(m)")),
-        ("margin None", (ones, ones), dict(margin=None), TypeError, _msg("`margin` must be a real number")),
-        ("margin True", (ones, ones), dict(margin=True), TypeError, _msg("`margin` must be a real number")),
-        ("reduction None", (ones, ones), dict(reduction=None), ValueError,
-         _msg("`reduction` must be 'none', 'mean' or 'sum', but got None.")),
-        ("mean of empty", (np.zeros(0), np.zeros(0)), {}, ValueError,
-         _msg("`reduction` cannot be 'mean' over an empty batch")),
-    ]
-    errors = [ErrorInput("hinge", *row) for row in rows]
-    errors += [
-        # (PyTorch's hinge loss refuses integer and bool inputs too)
-        ErrorInput("hinge", "int64 distances", (ones, ones), {}, TypeError,
-                   _msg(f"{name}: `input` must have a floating dtype", "but got int64.", "Cast it"), dtype="int64"),
-        ErrorInput("hinge", "bool distances", (ones, ones), {}, TypeError,
-                   _msg("`input` must have a floating dtype", "but got bool."), dtype="bool"),
-        ErrorInput("hinge", "complex distances", (ones, ones), {}, TypeError,
-                   _msg("`input` must have a floating dtype", "complex64"), dtype="complex64"),
-    ]
-    return errors
-
-
-# ---------------------------------------------------------------- the published examples
-
-#: The 3x3 input and label of the example on Paddle's Chinese API page of
-#: ``HingeEmbeddingLoss``.
-PADDLE_PAGE_INPUT = ((1.0, -2.0, 3.0), (0.0, -1.0, 2.0), (1.0, 0.0, 1.0))
-#: The 3x3 label of the same example.
-PADDLE_PAGE_LABEL = ((-1.0, 1.0, -1.0), (1.0, 1.0, 1.0), (1.0, -1.0, 1.0))
-
-
-@dataclass(frozen=True)
-class Published:
-    """One example of a source document and the value it prints."""
-
-    source: Literal["tutorial", "paddle_page", "docstring"]
-    description: str
-    loss: Loss
-    margin: float
-    reduction: Reduction
-    #: the value as printed there (a float, or nested tuples for reduction="none")
-    value: Union[float, tuple[tuple[float, ...], ...]]
-
-
-_TUTORIAL_DATA = ("torch.manual_seed(20), a, b = randn(100, 128), "
-                  "y = 2 * empty(100).random_(2) - 1")
-
-#: ``{key: Published}``: the tutorial's cosine and hinge means and the example of
-#: Paddle's API page, each with the value the document prints.
-PUBLISHED: Mapping[str, Published] = {
-    "cosine_mean": Published(
-        "tutorial", f"seed tutorial: {_TUTORIAL_DATA}, CosineEmbeddingLoss(margin=0.2)",
-        "cosine", 0.2, "mean", 0.49418219923973083),
-    "hinge_mean": Published(
-        "tutorial", "seed tutorial: the same a, b, y; x = 1 - cosine_similarity(a, b), "
-        "HingeEmbeddingLoss(margin=0.2)", "hinge", 0.2, "mean", 0.4938560426235199),
-    "paddle_page_hinge_none": Published(
-        "paddle_page", "Paddle API page: 3x3 input and label, "
-        "HingeEmbeddingLoss(margin=1.0, reduction='none')", "hinge", 1.0, "none",
-        ((0.0, -2.0, 0.0), (0.0, -1.0, 2.0), (1.0, 1.0, 1.0))),
-    "paddle_page_hinge_mean": Published(
-        "paddle_page", "Paddle API page: the same 3x3 example, reduction='mean'",
-        "hinge", 1.0, "mean", 0.22222222),
-}
+    return list(LOSSES[loss].errors())
 
 
 def reference_inputs(loss: Loss) -> list[tuple[Sample, np.ndarray]]:
-    """(sample, expected float64 output): the published examples whose inputs are
-    written out (the tutorial's are drawn by torch: see ``PUBLISHED``)."""
-    if loss == "cosine":
-        x1 = np.array([[1.0, 0.0], [1.0, 1.0]])
-        x2 = np.array([[1.0, 0.0], [1.0, 0.0]])
-        # embedloss's docstring example (float32: float64 would show eps, 1 - 1/(1 + 1e-12))
-        return [(Sample("cosine", "docstring example", (x1, x2, np.array([1.0, -1.0])), dict(reduction="none")),
-                 np.array([0.0, math.sqrt(0.5)]))]
-    x, y = np.array(PADDLE_PAGE_INPUT), np.array(PADDLE_PAGE_LABEL)
-    out = []
-    for key in ("paddle_page_hinge_none", "paddle_page_hinge_mean"):
-        p = PUBLISHED[key]
-        expected = np.array(p.value) if key.endswith("none") else np.asarray(2 / 9)  # (printed: 0.22222222)
-        out.append((Sample("hinge", p.description, (x, y), dict(margin=p.margin, reduction=p.reduction)), expected))
-    return out
+    """(sample, expected float64 output): the docstring examples of ``loss``."""
+    return list(LOSSES[loss].references())

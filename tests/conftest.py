@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from embedloss.reference import as_float64 as numpy64  # noqa: F401 (re-exported to the tests)
-from embedloss.testing import EPS, TOLERANCE
+from embedloss.testing import EPS, LOSSES, TOLERANCE
 
 try:
     from hypothesis import HealthCheck, settings
@@ -113,10 +113,8 @@ class Framework:
 
     def native(self, loss):
         """The framework's own functional loss, or None for NumPy."""
-        if self.name == "torch":
-            return getattr(self.mod.nn.functional, f"{loss}_embedding_loss")
-        if self.name == "paddle":
-            return getattr(self.mod.nn.functional, f"{loss}_embedding_loss")
+        if self.name in ("torch", "paddle"):
+            return getattr(self.mod.nn.functional, LOSSES[loss].function)
         return None
 
     @property

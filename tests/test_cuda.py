@@ -123,7 +123,7 @@ def test_target_errors_on_cuda(gpu):
 
 def test_parity_cli_on_cuda(gpu, tmp_path):
     path = tmp_path / "parity-cuda.json"
-    done = subprocess.run([sys.executable, "-m", "embedloss", "parity", "--device", "cuda", "--json", str(path)],
+    done = subprocess.run([sys.executable, "-m", "embedbook", "parity", "--device", "cuda", "--json", str(path)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(path.read_text())
@@ -136,7 +136,7 @@ def test_parity_cli_on_cuda(gpu, tmp_path):
     assert all(c["max_abs_diff"]["paddle"] is None for c in data["cases"])  # Paddle runs on the CPU only
 
 
-# ---------------------------------------------------------------- issue 11: no host sync on CUDA
+# ---------------------------------------------------------------- no host sync on CUDA
 
 def _cuda_batch(gpu, dtype="float32"):
     x1, x2, y = cosine_pairs(np.random.default_rng(5), 64, 32)

@@ -49,3 +49,19 @@ def test_installed_from_the_wheel_where_asked():
         pytest.skip("only under make test-numpy")
     assert "site-packages" in PACKAGE.parts
     assert (PACKAGE / "py.typed").exists()
+
+
+def test_the_library_does_not_import_its_test_helpers():
+    """embedloss.testing (the case table) is for tests: no other module imports it."""
+    import ast
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "testing.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n == "testing" or n.endswith(".testing") for n in names), path

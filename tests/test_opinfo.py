@@ -1,4 +1,5 @@
-"""Every case of the case table (embedloss.testing) through every variant, written once:
+"""Every case of the case table (embedloss.testing, one LossInfo record per loss) through
+every variant, written once:
 {function, module class, the frameworks' functional signatures, reference} x
 {NumPy, torch, Paddle, torch on CUDA} x {eager, compiled with fullgraph, vmap,
 to_static}, each compared with the float64 reference under the one tolerance table,
@@ -6,6 +7,7 @@ and (eager) with the framework's own loss where that accepts the call. Every ref
 call of the table raises its exception with its message, in every framework."""
 from __future__ import annotations
 
+import linecache
 import re
 
 import numpy as np
@@ -13,20 +15,18 @@ import pytest
 from conftest import Framework, numpy64, tol
 
 import embedloss
-from embedloss import reference
 from embedloss._types import REDUCTIONS
 from embedloss.testing import (
     EPS,
+    LOSSES,
     LOW_PRECISION,
+    NATIVE_FRAMEWORKS,
     STATIC_PADDLE_TOLERANCE,
     error_inputs,
     reference_inputs,
     sample_inputs,
 )
 
-LOSSES = ("cosine", "hinge")
-CLASS = {"cosine": "CosineEmbeddingLoss", "hinge": "HingeEmbeddingLoss"}
-FUNCTION = {"cosine": "cosine_embedding_loss", "hinge": "hinge_embedding_loss"}
 # (implementation, framework, mode) that exist: the reference is NumPy-only and eager;
 # compiling and vmap are PyTorch's, to_static is Paddle's.
 VARIANTS = [("function", fw, "eager") for fw in ("numpy", "torch", "paddle", "cuda")] + \
@@ -48,23 +48,27 @@ def _framework(name):
 
 
 def _callable(loss, impl, fw, kwargs):
+    info = LOSSES[loss]
     if impl == "module":
-        return getattr(getattr(embedloss, fw.name), CLASS[loss])(**kwargs)
+        return getattr(getattr(embedloss, fw.name), info.module)(**kwargs)
     if impl == "functional":  # the framework's own signature: positional margin, Paddle's eps
-        if set(kwargs) - {"margin", "reduction"}:
-            pytest.skip("the frameworks' signatures take margin and reduction only")
-        fn = getattr(getattr(embedloss, fw.name).functional, FUNCTION[loss])
-        return lambda *arrays: fn(*arrays, kwargs.get("margin", 0.0 if loss == "cosine" else 1.0),
+        fn = getattr(getattr(embedloss, fw.name).functional, info.function)
+        return lambda *arrays: fn(*arrays, kwargs.get("margin", info.default_margin),
                                   reduction=kwargs.get("reduction", "mean"))
-    fn = getattr(reference if impl == "reference" else embedloss, FUNCTION[loss])
-    # named parameters, not *args: paddle.jit.to_static reads the signature
-    if loss == "cosine":
-        def call(x1, x2, target):
-            return fn(x1, x2, target, **kwargs)
-    else:
-        def call(input, target):
-            return fn(input, target, **kwargs)
-    return call
+    fn = info.reference_implementation() if impl == "reference" else info.implementation()
+    return _named(fn, info.arrays, kwargs)
+
+
+def _named(fn, names, kwargs):
+    """``fn`` with its array arguments as named parameters, not *args (paddle.jit.to_static
+    reads the signature), the keyword arguments bound."""
+    params = ", ".join(names)
+    source = f"def call({params}):\n    return fn({params}, **kwargs)\n"
+    filename = f"<call({params})>"  # (in linecache, so that to_static can read the source)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope = {"fn": fn, "kwargs": kwargs}
+    exec(compile(source, filename, "exec"), scope)
+    return scope["call"]
 
 
 def _run(fn, fw, mode, args):
@@ -94,10 +98,10 @@ def _arrays(fw, sample):
 def _expected(loss, sample, args, **extra):
     """The float64 reference on exactly the values the framework holds (low precision rounded)."""
     arrays = [numpy64(a) for a in args]
-    if loss == "cosine" and arrays[0].ndim == 1 and arrays[-1].ndim == 1:  # Paddle's one pair, label [1]
+    if loss == "cosine" and arrays[0].ndim == 1 and arrays[-1].ndim == 1:  # one pair, label (1,)
         arrays = [arrays[0][None], arrays[1][None], arrays[2]]
     kwargs = {k: v for k, v in sample.kwargs.items() if k != "stable"}
-    return getattr(reference, FUNCTION[loss])(*arrays, **kwargs, **sample.reference, **extra)
+    return LOSSES[loss].reference_implementation()(*arrays, **kwargs, **sample.reference, **extra)
 
 
 def _cases(slow_only):
@@ -123,16 +127,16 @@ def test_sample_transformed(loss, sample, impl, fw_name, mode):
 
 
 def _check_sample(loss, sample, impl, fw_name, mode):
-    if impl == "reference" and "stable" in sample.kwargs:
-        pytest.skip("the reference has no stable option: it is what stable is compared with")
+    reason = sample.skips.get(impl) or sample.skips.get(mode)
+    if reason:
+        pytest.skip(reason)
     fw = _framework(fw_name)
-    if fw.name not in sample.frameworks or (impl == "reference" and sample.dtype not in ("float32", "float64")):
+    if fw.name not in sample.frameworks:
         pytest.skip("the row does not apply here")
-    if mode == "to_static" and sample.dtype in LOW_PRECISION:
-        pytest.skip("(low precision in a static graph: not a row of the slow variants)")
     args = _arrays(fw, sample)
     out = _run(_callable(loss, impl, fw, sample.kwargs), fw, mode, args)
-    extra = {"eps": EPS["paddle"]} if impl == "functional" and fw.name == "paddle" and loss == "cosine" else {}
+    # the frameworks' functional signatures add that framework's eps
+    extra = {"eps": EPS[fw.name]} if impl == "functional" and LOSSES[loss].uses_eps else {}
     expected = _expected(loss, sample, args, **extra)
     assert tuple(out.shape) == expected.shape
     if impl != "reference":
@@ -142,25 +146,25 @@ def _check_sample(loss, sample, impl, fw_name, mode):
     np.testing.assert_allclose(numpy64(out), expected, **tolerance)
 
 
-@pytest.mark.parametrize("fw_name", ["torch", "paddle"])
+@pytest.mark.parametrize("fw_name", sorted(NATIVE_FRAMEWORKS, reverse=True))
 @pytest.mark.parametrize("loss, sample", list(_cases(slow_only=False)))
 def test_sample_matches_native(loss, sample, fw_name):
     """embedloss given the framework's eps equals the framework's own loss wherever
-    that accepts the call (Paddle refuses float16/bfloat16 on the CPU, integer
-    embeddings, and unbatched pairs with a 0-d label)."""
+    that accepts the call; where the table says the framework refuses the call
+    (``refused_by``), its own loss raises."""
     fw = _framework(fw_name)
-    if fw.name not in sample.frameworks or "stable" in sample.kwargs or sample.expected_native_failure:
-        pytest.skip("the row does not apply here, or the native formula is known to fail on it")
+    if fw.name not in sample.frameworks:
+        pytest.skip("the row does not apply here")
+    if "native" in sample.skips:
+        pytest.skip(sample.skips["native"])
     args = _arrays(fw, sample)
-    kwargs = dict(sample.kwargs, **({"eps": EPS[fw.name]} if loss == "cosine" else {}))
-    ours = getattr(embedloss, FUNCTION[loss])(*args, **kwargs)
-    try:
-        theirs = fw.native(loss)(*args, **sample.kwargs)
-    except Exception:  # noqa: BLE001 - refusals are the framework's; the table says which are expected
-        if fw.name == "paddle" and (sample.dtype not in ("float32", "float64") or "unbatched" in sample.name
-                                    or "0-d" in sample.name):
-            return
-        raise
+    if fw.name in sample.refused_by:
+        with pytest.raises(Exception):  # noqa: B017 - the framework's own exception, of its own type
+            fw.native(loss)(*args, **sample.kwargs)
+        return
+    kwargs = dict(sample.kwargs, **({"eps": EPS[fw.name]} if LOSSES[loss].uses_eps else {}))
+    ours = LOSSES[loss].implementation()(*args, **kwargs)
+    theirs = fw.native(loss)(*args, **sample.kwargs)
     if fw.name == "paddle" and loss == "hinge" and tuple(ours.shape) == () and tuple(theirs.shape) == (1,):
         theirs = theirs.reshape([])  # (Paddle's 0-d hinge returns shape (1,): see the parity report)
     assert tuple(ours.shape) == tuple(theirs.shape)
@@ -174,37 +178,36 @@ def test_sample_matches_native(loss, sample, fw_name):
 
 @pytest.mark.parametrize("impl", ["function", "module", "reference"])
 @pytest.mark.parametrize("fw_name", ["numpy", "torch", "paddle"])
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", list(LOSSES))
 def test_error_inputs(loss, fw_name, impl):
     if impl == "module" and fw_name == "numpy" or impl == "reference" and fw_name != "numpy":
         pytest.skip("NumPy has no module classes; the reference reads anything as float64 NumPy")
     fw = _framework(fw_name)
+    info = LOSSES[loss]
     for err in error_inputs(loss):
-        if fw.name not in err.frameworks:
+        if fw.name not in err.frameworks or impl in err.skips:
             continue
-        if impl == "reference" and (err.dtype or "validate" in err.kwargs or err.arrays[-1].dtype.kind not in "fiu"):
-            continue  # (the reference reads every array as float64 and has no validate option)
         *inputs, target = err.arrays
         args = [fw.array(a, err.dtype) for a in inputs] + [fw.array(target)]
         # a module checks its options at construction, under its class name; the arrays
         # are checked by the function its forward calls, under the function's name
         match = err.match
         if impl == "module" and err.kwargs:
-            match = match.replace(FUNCTION[loss], CLASS[loss])
+            match = match.replace(info.function, info.module)
         elif impl == "reference":
-            match = match.replace(FUNCTION[loss], f"reference.{FUNCTION[loss]}")
+            match = match.replace(info.function, f"reference.{info.function}")
         with pytest.raises(err.exc, match=match):
             _callable(loss, impl, fw, err.kwargs)(*args)
 
 
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", list(LOSSES))
 def test_error_inputs_compiled(loss):
     """Under fullgraph, Dynamo reports an exception escaping the graph as Unsupported
     ("Observed exception"), carrying embedloss's message; bad label values, which a
     graph cannot read, raise from its assertion instead (test_transforms.py)."""
     fw = _framework("torch")
     for err in error_inputs(loss):
-        if err.name.startswith(("label", "many bad")) or err.exc is TypeError or "torch" not in err.frameworks:
+        if "compiled" in err.skips:
             continue
         fw.mod._dynamo.reset()
         *inputs, target = err.arrays
@@ -214,7 +217,7 @@ def test_error_inputs_compiled(loss):
 
 
 @pytest.mark.parametrize("fw_name", ["numpy", "torch", "paddle"])
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", list(LOSSES))
 def test_reference_inputs(loss, fw_name):
     fw = _framework(fw_name)
     for sample, expected in reference_inputs(loss):
@@ -228,6 +231,7 @@ def test_the_tables_cover_what_the_issue_lists():
     non-contiguous, empty, integer embeddings, broadcast hinge targets, Paddle's one pair."""
     for loss in LOSSES:
         samples = sample_inputs(loss)
+        assert reference_inputs(loss) and error_inputs(loss)
         names = {s.name for s in samples}
         assert {"non-contiguous", "empty"} <= names and any(re.search("NaN", n) for n in names)
         assert any(re.search("Inf", n) for n in names)
@@ -300,14 +304,14 @@ def test_functional_signatures_are_the_frameworks():
 
     torch = _framework("torch").mod
     import embedloss.torch.functional as tf
-    for name in FUNCTION.values():
+    for name in (info.function for info in LOSSES.values()):
         assert list(inspect.signature(getattr(tf, name)).parameters) == \
             list(inspect.signature(getattr(torch.nn.functional, name)).parameters)
         assert [p.default for p in inspect.signature(getattr(tf, name)).parameters.values()] == \
             [p.default for p in inspect.signature(getattr(torch.nn.functional, name)).parameters.values()]
     paddle = _framework("paddle").mod
     import embedloss.paddle.functional as pf
-    for name in FUNCTION.values():
+    for name in (info.function for info in LOSSES.values()):
         ours, theirs = inspect.signature(getattr(pf, name)), inspect.signature(getattr(paddle.nn.functional, name))
         assert list(ours.parameters) == list(theirs.parameters)
         assert [p.default for p in ours.parameters.values()] == [p.default for p in theirs.parameters.values()]

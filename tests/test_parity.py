@@ -13,8 +13,8 @@ import pytest
 import embedloss
 from embedbook import parity
 from embedbook.__main__ import main
+from embedbook.published import PADDLE_PAGE_INPUT, PADDLE_PAGE_LABEL, PUBLISHED
 from embedloss._types import REDUCTIONS
-from embedloss.testing import PUBLISHED
 
 pytest.importorskip("torch")
 
@@ -190,6 +190,19 @@ def test_seed_examples_leave_the_global_rng_alone():
     examples = parity._seed_examples("cpu", None)
     assert torch.equal(torch.get_rng_state(), before)
     assert examples["cosine_mean"]["torch"] == pytest.approx(PUBLISHED["cosine_mean"].value, abs=1e-6)
+
+
+@pytest.mark.parametrize("key", ["paddle_page_hinge_none", "paddle_page_hinge_mean"])
+def test_paddle_page_example_as_printed(key):
+    """The example of Paddle's API page: embedloss (NumPy arrays) and the reference give
+    the values the page prints (mean: 2/9, printed as 0.22222222)."""
+    example = PUBLISHED[key]
+    x, y = np.array(PADDLE_PAGE_INPUT), np.array(PADDLE_PAGE_LABEL)
+    expected = np.asarray(example.value) if example.reduction == "none" else np.asarray(2 / 9)
+    assert float(np.max(np.abs(expected - example.value))) < 1e-8
+    for fn in (embedloss.hinge_embedding_loss, embedloss.reference.hinge_embedding_loss):
+        out = fn(x, y, margin=example.margin, reduction=example.reduction)
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_a_gpu_record_renders(report):

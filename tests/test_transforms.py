@@ -1,4 +1,4 @@
-"""Drop-in everywhere (issue 11): embedloss runs, stays strict and equals the native
+"""Drop-in everywhere: embedloss runs, stays strict and equals the native
 losses under torch.compile (fullgraph, dynamic shapes), torch.export, torch.func,
 meta/FakeTensor inputs and torch.autocast, and under paddle.jit.to_static (AST and SOT)."""
 from __future__ import annotations

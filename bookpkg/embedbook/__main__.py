@@ -5,6 +5,7 @@ The Makefile's targets call these.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 USAGE = """usage: python -m embedbook COMMAND ...
   execute NOTEBOOK...           re-execute, store outputs, record provenance
@@ -15,7 +16,7 @@ USAGE = """usage: python -m embedbook COMMAND ...
   edition build|catalogs LANGUAGE   build an edition, or refresh its catalogs"""
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command, args = (argv[0], argv[1:]) if argv else ("", [])
     if command == "execute" and args:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 from .provenance import cpu_model
 
@@ -19,7 +20,7 @@ EMULATOR = "qemu-x86_64"
 EMULATED_KERNEL = "embedloss-emulated-cpu"
 
 
-def emulated(pytest_args, cpu=EMULATED_CPU):
+def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU) -> int:
     """Run nbval (``pytest --nbval`` with ``pytest_args``) in a Jupyter kernel started
     under ``qemu-x86_64 -cpu <cpu>``: the same Python, venv and notebooks, another
     CPU. Returns pytest's exit status.

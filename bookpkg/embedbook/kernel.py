@@ -13,7 +13,7 @@ import sys
 from embedloss import import_paddle
 
 
-def setup(*, threads=1):
+def setup(*, threads: int = 1) -> None:
     """Prepare a notebook so that its stored outputs are the same on every machine.
 
     - imports Paddle (if installed) without its import-time warning, its change of the
@@ -43,8 +43,7 @@ def setup(*, threads=1):
         shell.InteractiveTB.set_mode(mode="Minimal")  # as %xmode Minimal, without its printout
 
 
-
-def print_versions():
+def print_versions() -> None:
     """Print the versions of torch, Paddle and NumPy that a notebook runs with.
 
     Only the public version is printed (``2.13.0``, not ``2.13.0+cpu``): the local
@@ -56,11 +55,12 @@ def print_versions():
         print(label, _public(version_of(name)))
 
 
-def _public(version):
+def _public(version: str | None) -> str | None:
     return None if version is None else version.split("+")[0]
 
 
-def version_of(name):
+def version_of(name: str) -> str | None:
+    """The installed version of distribution ``name``, or None."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -4,11 +4,14 @@
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 IGNORE_COMMENTS = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
 
 
-def ignored_cells(path):
+def ignored_cells(path: str | os.PathLike[str]) -> list[tuple[int, str, bool]]:
     """The code cells of a notebook whose output nbval does not compare, as
     ``(nbval's cell number, first source line, whether the cell asserts)``.
 
@@ -38,7 +41,8 @@ def ignored_cells(path):
     return found
 
 
-def list_ignored(paths):
+def list_ignored(paths: Iterable[str]) -> int:
+    """Print every ignored cell of ``paths``; 1 when one asserts nothing, else 0."""
     bad = 0
     for path in paths:
         for number, first, asserts in ignored_cells(path):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Sequence
+from typing import Any
 
 from .kernel import setup, version_of
 
@@ -15,16 +17,16 @@ from .kernel import setup, version_of
 _RECORDED_VERSIONS = ("torch", "paddlepaddle", "numpy", "jupyter-book")
 
 
-def _versions():
+def _versions() -> dict[str, str | None]:
     import platform
 
-    found = {"python": platform.python_version()}
+    found: dict[str, str | None] = {"python": platform.python_version()}
     for name in _RECORDED_VERSIONS:
         found[name] = version_of(name)
     return found
 
 
-def cpu_model():
+def cpu_model() -> str:
     """The CPU's model name as the operating system reports it (Linux's
     ``/proc/cpuinfo``; elsewhere ``platform.processor()``)."""
     import platform
@@ -39,7 +41,7 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def _machine(threads, where="."):
+def _machine(threads: int, where: str = ".") -> dict[str, Any]:
     """What a notebook's outputs were produced on: CPU, the vector instruction set
     torch's CPU kernels dispatch to, the thread count, the date and the commit."""
     import datetime
@@ -52,7 +54,7 @@ def _machine(threads, where="."):
 
         capability = torch.backends.cpu.get_cpu_capability()
 
-    def git(*args):
+    def git(*args: str) -> str | None:
         try:
             done = subprocess.run(["git", "-C", where, *args], capture_output=True, text=True,
                                   timeout=10)
@@ -69,7 +71,7 @@ def _machine(threads, where="."):
             "commit": commit}
 
 
-def execute(paths, timeout=600):
+def execute(paths: Sequence[str], timeout: int = 600) -> None:
     """Re-run each notebook in a fresh kernel of this Python and write it back.
 
     Each notebook's metadata ``embedloss`` records what produced its outputs: the

@@ -1,8 +1,55 @@
-"""What the seed tutorial printed that ``embedloss.testing.PUBLISHED`` does not hold:
-the 100 per-pair losses of its ``HingeEmbeddingLoss(margin=0.2, reduction="none")``
-example, as printed there (four decimals). The cosine and hinge chapters both
-compare with them; they live here, once.
+"""What the two source documents print, typed once: the seed tutorial's means and
+per-pair hinge losses, and the example of Paddle's API page of ``HingeEmbeddingLoss``.
+The book's chapters, the parity report (``embedbook.parity``) and its tests compare
+with them; they are the book's data, not the library's.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, Union
+
+#: The 3x3 input of the example on Paddle's Chinese API page of ``HingeEmbeddingLoss``.
+PADDLE_PAGE_INPUT = ((1.0, -2.0, 3.0), (0.0, -1.0, 2.0), (1.0, 0.0, 1.0))
+#: The 3x3 label of the same example.
+PADDLE_PAGE_LABEL = ((-1.0, 1.0, -1.0), (1.0, 1.0, 1.0), (1.0, -1.0, 1.0))
+
+
+@dataclass(frozen=True)
+class Published:
+    """One example of a source document and the value it prints."""
+
+    source: Literal["tutorial", "paddle_page", "docstring"]
+    description: str
+    loss: Literal["cosine", "hinge"]
+    margin: float
+    reduction: Literal["none", "mean", "sum"]
+    #: the value as printed there (a float, or nested tuples for reduction="none")
+    value: Union[float, tuple[tuple[float, ...], ...]]
+
+
+_TUTORIAL_DATA = ("torch.manual_seed(20), a, b = randn(100, 128), "
+                  "y = 2 * empty(100).random_(2) - 1")
+
+#: ``{key: Published}``: the tutorial's cosine and hinge means and the example of
+#: Paddle's API page, each with the value the document prints. The tutorial's inputs
+#: are drawn by ``torch.manual_seed(20)`` (see ``description``); the Paddle page's are
+#: ``PADDLE_PAGE_INPUT`` and ``PADDLE_PAGE_LABEL``.
+PUBLISHED: Mapping[str, Published] = {
+    "cosine_mean": Published(
+        "tutorial", f"seed tutorial: {_TUTORIAL_DATA}, CosineEmbeddingLoss(margin=0.2)",
+        "cosine", 0.2, "mean", 0.49418219923973083),
+    "hinge_mean": Published(
+        "tutorial", "seed tutorial: the same a, b, y; x = 1 - cosine_similarity(a, b), "
+        "HingeEmbeddingLoss(margin=0.2)", "hinge", 0.2, "mean", 0.4938560426235199),
+    "paddle_page_hinge_none": Published(
+        "paddle_page", "Paddle API page: 3x3 input and label, "
+        "HingeEmbeddingLoss(margin=1.0, reduction='none')", "hinge", 1.0, "none",
+        ((0.0, -2.0, 0.0), (0.0, -1.0, 2.0), (1.0, 1.0, 1.0))),
+    "paddle_page_hinge_mean": Published(
+        "paddle_page", "Paddle API page: the same 3x3 example, reduction='mean'",
+        "hinge", 1.0, "mean", 0.22222222),
+}
 
 #: The tutorial's ``reduction="none"`` hinge losses, typed as published.
 TUTORIAL_HINGE_NONE = (

@@ -21,6 +21,7 @@ import ast
 import contextlib
 import io
 import warnings
+from typing import Any
 
 from embedbook.tables import message
 from embedbook.text import wrap
@@ -34,25 +35,26 @@ class Result:
     the exception), ``value`` (the last expression's value, else None) and
     ``error`` (the exception, else None)."""
 
-    def __init__(self, text, value=None, error=None):
+    def __init__(self, text: str, value: Any = None, error: BaseException | None = None) -> None:
         self.text, self.value, self.error = text, value, error
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self.text
 
 
-def run(code, namespace=None):
+def run(code: str, namespace: dict[str, Any] | None = None) -> Result:
     """Execute ``code`` in ``namespace`` (a fresh one if None); return a :class:`Result`.
     Warnings are not shown (a console prints them on stderr, with a path of the machine)."""
     namespace = {} if namespace is None else namespace
     tree = ast.parse(code)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    out, value, error = io.StringIO(), None, None
+    out, value = io.StringIO(), None
+    error: BaseException | None = None
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             exec(compile(tree, "<snippet>", "exec"), namespace)
-            if last is not None:
+            if isinstance(last, ast.Expr):
                 value = eval(compile(ast.Expression(last.value), "<snippet>", "eval"), namespace)
         except Exception as exc:  # shown to the reader, as a console shows it
             error = exc
@@ -64,14 +66,15 @@ def run(code, namespace=None):
     return Result(text.rstrip("\n"), value, error)
 
 
-def _fence(text, lang):
+def _fence(text: str, lang: str) -> str:
     ticks = "```"
     while ticks in text:
         ticks += "`"
     return f"{ticks}{lang}\n{text}\n{ticks}"
 
 
-def tab_markdown(snippets, namespaces=None):
+def tab_markdown(snippets: dict[str, str], namespaces: dict[str, dict[str, Any]] | None = None,
+                 ) -> tuple[dict[str, Result], str]:
     """The MyST of one tab-set, and the results: ``({label: Result}, markdown)``.
     ``namespaces`` maps a label to the namespace its snippet runs in (default: a fresh
     one per snippet)."""
@@ -88,7 +91,7 @@ def tab_markdown(snippets, namespaces=None):
     return results, "\n".join(parts)
 
 
-def tabs(snippets, namespaces=None):
+def tabs(snippets: dict[str, str], namespaces: dict[str, dict[str, Any]] | None = None) -> dict[str, Result]:
     """Run each snippet of ``{tab label: code}`` and display them as one synchronised
     tab-set. Each snippet runs in a fresh namespace of its own (it must stand alone, as
     a reader copies it), or in ``namespaces[label]`` where given (a page that keeps
@@ -137,7 +140,7 @@ _GRAD = {
 }
 
 
-def porting_data():
+def porting_data() -> dict[str, str]:
     """``{"PyTorch": code, "Paddle": code}``: the same small batch in each framework,
     with ``F`` (its functional module), ``nn`` and ``T`` (its tensor constructor), as
     the cheat sheet's rows and the errors page's entries use them. Shown with
@@ -146,7 +149,7 @@ def porting_data():
             for k in _IMPORTS}
 
 
-def error_entry(namespace, code, phrase):
+def error_entry(namespace: dict[str, Any], code: str, phrase: str) -> None:
     """Run ``code``, which must raise, in ``namespace``; display the code and what the
     library printed (:func:`message`), wrapped to the code column at spaces
     (:func:`embedbook.text.wrap`: no word cut), and check that the message holds

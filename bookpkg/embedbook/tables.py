@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from embedloss.reference import as_float64
 
@@ -19,13 +21,7 @@ NOISE = re.compile(r"\s*\(at [^()]*:\d+\)|\s*\[Hint:.*$")
 _PADDLE_TAIL = re.compile(r"\n\s*-{5,}.*", re.S)
 
 
-def first_line(exc):
-    """An exception's first line, without build-specific source locations (``NOISE``)."""
-    lines = str(exc).strip().splitlines()
-    return NOISE.sub("", lines[0]).strip() if lines else ""
-
-
-def message(exc):
+def message(exc: BaseException) -> str:
     """An exception as a console prints its last line, ``TypeError: ...``, whole: every
     line of its message, less what depends on how Paddle was built (``NOISE``: the C++
     file and line that raised, a trailing ``[Hint: ...]``, a C++ summary)."""
@@ -34,12 +30,12 @@ def message(exc):
     return f"{type(exc).__name__}: " + "\n".join(line for line in lines if line.strip())
 
 
-def dtype_of(x):
+def dtype_of(x: Any) -> str:
     """A tensor's or array's dtype without its framework's prefix: ``float32``."""
     return str(x.dtype).replace("torch.", "").replace("paddle.", "")
 
 
-def _describe(result, show, fmt=".4f"):
+def _describe(result: Any, show: str, fmt: str = ".4f") -> str:
     modules = tuple(m.nn.Module if name == "torch" else m.nn.Layer
                     for name in ("torch", "paddle") if (m := sys.modules.get(name)) is not None)
     if result is None:
@@ -54,7 +50,7 @@ def _describe(result, show, fmt=".4f"):
     return f"returned {v.item():{fmt}}" if v.size == 1 else f"returned shape {v.shape}"
 
 
-def outcome(call, show="value", kind_only=False, fmt=".4f"):
+def outcome(call: Callable[[], Any], show: str = "value", kind_only: bool = False, fmt: str = ".4f") -> str:
     """Run ``call()`` and say in words what happened, for a table row:
     ``raised ValueError`` (with ``kind_only``), else the exception whole
     (:func:`message`); ``accepted`` for a built module; or what it returned: the value to
@@ -75,18 +71,18 @@ class Code(str):
     """A table cell's text to show as inline code (``markdown_table`` keeps it as is)."""
 
 
-def markdown_table(header, rows):
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Display a Markdown table, as one output. Markdown punctuation in the cells is
     escaped, except in :class:`Code` parts; a cell may be a list of parts (text and
     :class:`Code`), shown one after another."""
     from IPython.display import Markdown, display
 
-    def part(text):
+    def part(text: Any) -> str:
         if isinstance(text, Code):
             return "`" + str(text).replace("|", "\\|").replace("\n", " ") + "`"
         return re.sub(r"([\\`*_<>\[\]|#])", r"\\\1", str(text)).replace("\n", " ")
 
-    def cell(value):
+    def cell(value: Any) -> str:
         return "".join(part(p) for p in value) if isinstance(value, list) else part(value)
 
     lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |", "|" + "---|" * len(header)]

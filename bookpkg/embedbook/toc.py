@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def toc_entries(root="."):
+def toc_entries(root: str | Path = ".") -> list[str]:
     """The pages of the book's ``_toc.yml`` in its order, as written there (``book/intro``,
     ``book/quickstart``, ...): every ``root:`` and ``file:`` entry. The harness tests,
     the browser test and the book's reproducibility page all read the toc through this."""
@@ -21,8 +21,7 @@ def toc_entries(root="."):
     return entries
 
 
-
-def toc_notebooks(root="."):
+def toc_notebooks(root: str | Path = ".") -> list[str]:
     """The notebooks of the table of contents, in its order (``book/intro.ipynb`` is
     listed only if it exists: a Markdown page is not a notebook)."""
     return [f"{e}.ipynb" for e in toc_entries(root) if (Path(root) / f"{e}.ipynb").is_file()]

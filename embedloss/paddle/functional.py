@@ -3,7 +3,7 @@
     import embedloss.paddle.functional as F   # was: import paddle.nn.functional as F
     F.cosine_embedding_loss(input1, input2, label, 0.5, "mean")
 
-The cosine loss adds Paddle's eps (``10e-12``, ``embedloss.testing.EPS["paddle"]``), so
+The cosine loss adds Paddle's eps (``10e-12``, ``PaddleBackend.native_eps``), so
 values match Paddle's to rounding; ``name`` is accepted and unused, as in Paddle's
 dynamic mode. Checks and errors are those of :func:`embedloss.cosine_embedding_loss`
 and :func:`embedloss.hinge_embedding_loss` (labels are validated; float16, bfloat16
@@ -15,13 +15,15 @@ from typing import Any
 
 from .._cosine import cosine_embedding_loss as _cosine
 from .._hinge import hinge_embedding_loss as _hinge
-from .._paddle import import_paddle
+from .._paddle import PaddleBackend, import_paddle
 from .._types import Reduction
-from ..testing import EPS
 
 paddle = import_paddle()
 
 __all__ = ["cosine_embedding_loss", "hinge_embedding_loss"]
+
+_EPS = 1e-11  # (PaddleBackend.native_eps: Paddle's loss.py writes 10e-12)
+assert PaddleBackend.native_eps == _EPS
 
 
 def cosine_embedding_loss(input1: Any, input2: Any, label: Any, margin: float = 0, reduction: Reduction = "mean",
@@ -35,7 +37,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, label: Any, margin: float = 
         >>> round(float(F.cosine_embedding_loss(x, x, y, 0.5)), 6)
         0.25
     """
-    return _cosine(input1, input2, label, margin=margin, reduction=reduction, eps=EPS["paddle"])
+    return _cosine(input1, input2, label, margin=margin, reduction=reduction, eps=_EPS)
 
 
 def hinge_embedding_loss(input: Any, label: Any, margin: float = 1.0, reduction: Reduction = "mean",
