@@ -56,9 +56,6 @@ PADDLE_EPS = EPS["paddle"]
 #: A case's tolerance is this relative tolerance (the table's ``rtol``) times
 #: max(1, max|reference|).
 RELATIVE_TOLERANCE = {dtype: testing.TOLERANCE[dtype].rtol for dtype in ("float32", "float64")}
-#: ``RELATIVE_TOLERANCE`` under the name the frameworks chapter still reads (not the
-#: case table's ``embedloss.testing.TOLERANCE``, which holds rtol and atol).
-TOLERANCE = RELATIVE_TOLERANCE
 IMPLEMENTATIONS = ("embedloss", "torch", "paddle")
 
 Report = dict[str, Any]

@@ -49,8 +49,9 @@ def make(seed: int = DATA_SEED, num_samples: int = 5000) -> dict[str, np.ndarray
     ``random`` and NumPy's global generator, whose states are restored here.
     Returns its dict (``x``, ``y``, ``x_test``, ``y_test``, float64 and int)."""
     if not isinstance(seed, int) or not isinstance(num_samples, int) or num_samples < 10:
-        raise ValueError(f"make(seed, num_samples): expected integers, num_samples >= 10; "
-                         f"received seed={seed!r}, num_samples={num_samples!r}")
+        raise ValueError(f"make: `seed` and `num_samples` must be integers, num_samples >= 10, "
+                         f"but got seed={seed!r}, num_samples={num_samples!r}. "
+                         "Pass e.g. make(0, 4000).")
     from mnist1d.data import get_dataset_args, make_dataset
 
     args = get_dataset_args()
@@ -96,16 +97,17 @@ def sample_steps(y: np.ndarray, seed: int, steps: int, batch: int = BATCH,
     first k steps do not depend on how many follow.
     """
     if steps < 1 or batch < 1 or candidates < 1:
-        raise ValueError(f"sample_steps: steps, batch and candidates must be >= 1; received "
-                         f"steps={steps}, batch={batch}, candidates={candidates}")
+        raise ValueError(f"sample_steps: `steps`, `batch` and `candidates` must be >= 1, but got "
+                         f"steps={steps}, batch={batch}, candidates={candidates}.")
     y = np.asarray(y)
     rng = np.random.default_rng([seed, 1])
     # The signals sorted by class: class c occupies order[start[c]:start[c] + count[c]].
     order = np.argsort(y, kind="stable")
     classes, start, count = np.unique(y[order], return_index=True, return_counts=True)
     if len(classes) < 2 or count.min() < 2:
-        raise ValueError(f"sample_steps: every class needs two members and there must be two "
-                         f"classes; received class sizes {dict(zip(classes.tolist(), count.tolist()))}")
+        sizes = dict(zip(classes.tolist(), count.tolist()))
+        raise ValueError(f"sample_steps: `y` must hold two classes or more, each with two members "
+                         f"or more, but got class sizes {sizes}. Pass a larger split.")
     slot = np.empty(len(y), dtype=np.int64)  # each signal's place within its class
     slot[order] = np.arange(len(y)) - np.repeat(start, count)
     cls = np.searchsorted(classes, y)

@@ -155,7 +155,7 @@ def check(split: _data.Split, framework: str = "torch", world: int = 2) -> dict[
     import tempfile
 
     if framework not in ("torch", "paddle"):
-        raise ValueError(f"check: framework must be 'torch' or 'paddle'; received {framework!r}")
+        raise ValueError(f"check: `framework` must be 'torch' or 'paddle', but got {framework!r}.")
     b = batch(split)
     full_loss, full_grad = single_process(b, framework)
     with tempfile.TemporaryDirectory() as out:

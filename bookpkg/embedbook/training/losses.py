@@ -157,4 +157,4 @@ def lookup(table: dict[str, LossFn], name: str) -> LossFn:
     try:
         return table[name]
     except KeyError:
-        raise ValueError(f"unknown loss {name!r}: expected one of {sorted(table)}") from None
+        raise ValueError(f"lookup: `loss` must be one of {sorted(table)}, but got {name!r}.") from None

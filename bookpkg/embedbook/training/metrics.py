@@ -25,8 +25,8 @@ def retrieval_metrics(emb: np.ndarray, labels: Any, metric: str = "cosine") -> d
     emb = np.asarray(emb, dtype=np.float64).reshape(len(emb), -1)
     labels = np.asarray(labels)
     if len(labels) != len(emb) or len(emb) < 2:
-        raise ValueError(f"retrieval_metrics: expected at least 2 embeddings and one label each; "
-                         f"received {len(emb)} embeddings and {len(labels)} labels")
+        raise ValueError(f"retrieval_metrics: `emb` and `labels` must hold at least 2 embeddings and "
+                         f"one label each, but got {len(emb)} embeddings and {len(labels)} labels.")
     if metric == "cosine":
         unit = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-300)
         score = unit @ unit.T
@@ -34,8 +34,8 @@ def retrieval_metrics(emb: np.ndarray, labels: Any, metric: str = "cosine") -> d
         sq = (emb ** 2).sum(1)
         score = -(sq[:, None] + sq[None, :] - 2 * emb @ emb.T)  # -distance^2: same order
     else:
-        raise ValueError(f"retrieval_metrics: metric must be 'cosine' or 'euclidean'; "
-                         f"received {metric!r}")
+        raise ValueError(f"retrieval_metrics: `metric` must be 'cosine' or 'euclidean', "
+                         f"but got {metric!r}.")
     np.fill_diagonal(score, -np.inf)
     # Only the first R ranks count (R_max for the largest class): partition, then
     # sort those by score, ties by index.

@@ -103,9 +103,10 @@ class _Stopper:
 def _check_args(loss: str, table: dict[str, Any], margin: float, steps: int) -> None:
     _losses.lookup(table, loss)
     if not isinstance(margin, (int, float)):
-        raise TypeError(f"margin: expected a float, received {type(margin).__name__}")
+        raise TypeError(f"train: `margin` must be a float, but got {type(margin).__name__}. "
+                        "Pass a number, e.g. margin=0.5.")
     if steps < 1:
-        raise ValueError(f"steps: expected a positive number of steps, received {steps}")
+        raise ValueError(f"train: `steps` must be a positive number of steps, but got {steps}.")
 
 
 
@@ -189,13 +190,13 @@ def train_paddle(loss: str, seed: int, split: _data.Split, *, margin: float,
     net = _model.paddle_encoder(_model.init_weights(seed))
     run = Run("paddle", loss, seed, float(margin), False, steps, net=net)
     opt = paddle.optimizer.Adam(learning_rate=LR, parameters=net.parameters())
-    xp = paddle.to_tensor(split.x_train)
+    x_train = paddle.to_tensor(split.x_train)
     anchor, positive, negative = _data.sample_steps(split.y_train, seed, steps)
     stopper = _stopper(run, split, validate, net, net.set_state_dict)
     step = 0
     for step in range(steps):
         rows = np.concatenate([anchor[step], positive[step], negative[step, :, 0]])
-        emb = net(paddle.gather(xp, paddle.to_tensor(rows)))
+        emb = net(paddle.gather(x_train, paddle.to_tensor(rows)))
         a, p, n = paddle.split(emb, 3)
         value = fn(a, p, n, margin)
         opt.clear_grad()
