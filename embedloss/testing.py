@@ -564,10 +564,12 @@ class LossInfo:
         return fn
 
 
+#: The record of :func:`embedloss.cosine_embedding_loss` (and its module classes).
 COSINE = LossInfo(
     "cosine", "cosine_embedding_loss", "CosineEmbeddingLoss", ("x1", "x2", "target"), 0.0, COSINE_MARGIN_RANGE,
     "x1, x2: (N, D), target: (N,) -> (N,); one pair: (D,), (D,), () -> ()", True,
     _cosine_samples, _cosine_errors, _cosine_references)
+#: The record of :func:`embedloss.hinge_embedding_loss` (and its module classes).
 HINGE = LossInfo(
     "hinge", "hinge_embedding_loss", "HingeEmbeddingLoss", ("input", "target"), 1.0, (-math.inf, math.inf),
     "input: any shape, target: broadcasts to it without enlarging it -> the input's shape", False,
