@@ -91,6 +91,9 @@ def live_slice() -> dict[str, Any]:
             for name, loop in (("torch", loop_torch), ("paddle", loop_paddle))}
 
 
+Nets = dict[tuple[Any, ...], _train.Run]  # (framework, loss, seed, margin, hard) -> its run
+
+
 def study(progress: Callable[[str], None] = print) -> dict[str, Any]:
     """The whole study, as a JSON-ready dict. Keys: ``config``; ``baselines``
     (validation and test); ``scale`` (median distances between embeddings of random
@@ -100,38 +103,70 @@ def study(progress: Callable[[str], None] = print) -> dict[str, Any]:
     (runs that must agree, compared step by step); ``class_disjoint``; ``live``
     (:func:`live_slice`); ``distributed`` (:func:`distributed.check` for both)."""
     split = _data.load()
-    record: dict[str, Any] = {"config": {
+    record: dict[str, Any] = {"config": _config(split)}
+    progress("baselines")
+    record["baselines"] = {"val": _baselines(split, split.x_val, split.y_val),
+                           "test": _baselines(split, split.x_test, split.y_test)}
+    init = [_model.embed(_model.torch_encoder(_model.init_weights(s)), split.x_val) for s in SEEDS]
+    record["scale"] = {"init": [_metrics.median_distance(e) for e in init]}
+    record["val_mean_cos_init"] = [mean_cos(e) for e in init]
+    runs: list[dict[str, Any]] = []
+    nets: Nets = {}
+    selection, chosen = _select_margins(split, runs, nets, record["scale"], progress)
+    _at_the_cosine_margin(split, chosen, runs, nets, progress)
+    record["selection"], record["chosen"], record["runs"] = selection, chosen, runs
+    m = chosen["cosine"]
+    record["trajectories"] = [
+        _gap(nets, (fw, name, s, m, False), ("torch", "cosine", s, m, False))
+        for fw, name in (("torch", "cosine_embedloss"), ("torch", "hinge_cos"), ("paddle", "cosine"))
+        for s in SEEDS]
+    progress(f"class-disjoint: train on digits {_data.SEEN_CLASSES}, test on the others")
+    record["class_disjoint"] = _class_disjoint(split, chosen)
+    progress("the chapter's loops, PyTorch and Paddle, on the live slice")
+    record["live"] = live_slice()
+    progress("two processes: PyTorch DDP, then Paddle DataParallel (gloo)")
+    record["distributed"] = {fw: _distributed.check(split, fw) for fw in ("torch", "paddle")}
+    return record
+
+
+def _config(split: _data.Split) -> dict[str, Any]:
+    """The study's settings, as the record states them."""
+    return {
         "data_seed": _data.DATA_SEED, "train": len(split.y_train), "val": len(split.y_val),
         "test": len(split.y_test), "signal_length": int(split.x_train.shape[-1]),
         "dim": _model.DIM, "parameters": int(sum(w.size for w in _model.init_weights(0))),
         "batch": _data.BATCH, "steps": _train.STEPS, "lr": _train.LR,
         "eval_every": _train.EVAL_EVERY, "patience": _train.PATIENCE, "seeds": list(SEEDS),
         "grids": {k: list(v) for k, v in GRIDS.items()}, "hard_candidates": _data.HARD_CANDIDATES,
-        "seen_classes": list(_data.SEEN_CLASSES), "live": LIVE}}
+        "seen_classes": list(_data.SEEN_CLASSES), "live": LIVE}
 
-    def baselines(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-        untrained = [_metrics.retrieval_metrics(_model.embed(_model.torch_encoder(
-            _model.init_weights(s)), x), y) for s in SEEDS]
-        return {
-            "raw input, cosine": _metrics.retrieval_metrics(x, y),
-            "raw input, Euclidean": _metrics.retrieval_metrics(x, y, metric="euclidean"),
-            f"PCA to {_model.DIM} dimensions": _metrics.retrieval_metrics(
-                _metrics.pca_embedding(split.x_train, x, _model.DIM), y),
-            "untrained encoder": {k: [m[k] for m in untrained] for k in untrained[0]}}
 
-    progress("baselines")
-    record["baselines"] = {"val": baselines(split.x_val, split.y_val),
-                           "test": baselines(split.x_test, split.y_test)}
-    init = [_model.embed(_model.torch_encoder(_model.init_weights(s)), split.x_val) for s in SEEDS]
-    record["scale"] = {"init": [_metrics.median_distance(e) for e in init]}
-    record["val_mean_cos_init"] = [mean_cos(e) for e in init]
+def _untrained(x: np.ndarray, y: np.ndarray) -> dict[str, list[float]]:
+    """Retrieval metrics of the untrained encoder (each seed's initial weights)."""
+    untrained = [_metrics.retrieval_metrics(_model.embed(_model.torch_encoder(
+        _model.init_weights(s)), x), y) for s in SEEDS]
+    return {k: [m[k] for m in untrained] for k in untrained[0]}
 
-    runs: list[dict[str, Any]] = []
-    nets: dict[tuple[Any, ...], _train.Run] = {}
 
-    def test_metrics(run: _train.Run) -> dict[str, float]:
-        return _metrics.retrieval_metrics(_model.embed(run.net, split.x_test), split.y_test)
+def _baselines(split: _data.Split, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """What retrieval gets without training: the raw input, PCA, the untrained encoder."""
+    return {
+        "raw input, cosine": _metrics.retrieval_metrics(x, y),
+        "raw input, Euclidean": _metrics.retrieval_metrics(x, y, metric="euclidean"),
+        f"PCA to {_model.DIM} dimensions": _metrics.retrieval_metrics(
+            _metrics.pca_embedding(split.x_train, x, _model.DIM), y),
+        "untrained encoder": _untrained(x, y)}
 
+
+def _test_metrics(split: _data.Split, run: _train.Run) -> dict[str, float]:
+    return _metrics.retrieval_metrics(_model.embed(run.net, split.x_test), split.y_test)
+
+
+def _select_margins(split: _data.Split, runs: list[dict[str, Any]], nets: Nets, scale: dict[str, Any],
+                    progress: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, float]]:
+    """Every loss of ``GRIDS`` at every margin and seed; the margin of the best mean
+    validation MAP@R chosen; test metrics for the chosen margin's runs only. Appends
+    the runs to ``runs`` and ``nets``, and the distance losses' scales to ``scale``."""
     selection, chosen = {}, {}
     for name, grid in GRIDS.items():
         progress(f"PyTorch, {name}, margins {grid}, seeds {SEEDS}")
@@ -143,7 +178,7 @@ def study(progress: Callable[[str], None] = print) -> dict[str, Any]:
                            "chosen": best}
         chosen[name] = best
         for (m, s), run in trials.items():
-            runs.append(_record(run, test_metrics(run) if m == best else None))
+            runs.append(_record(run, _test_metrics(split, run) if m == best else None))
             runs[-1]["val_mean_cos"] = mean_cos(_model.embed(run.net, split.x_val))
             runs[-1]["val_mean_cos_last_step"] = mean_cos(_model.embed(run.last, split.x_val))
             if name == "hinge_similarity" and m == best:  # what it trained towards
@@ -151,64 +186,61 @@ def study(progress: Callable[[str], None] = print) -> dict[str, Any]:
                     _model.embed(run.last, split.x_test), split.y_test)
             nets["torch", name, s, m, False] = run
             if _losses.KIND[name] == "distance" and m == best:
-                record["scale"].setdefault(name, []).append(_metrics.median_distance(
+                scale.setdefault(name, []).append(_metrics.median_distance(
                     _model.embed(run.net, split.x_val)))
+    return selection, chosen
+
+
+def _at_the_cosine_margin(split: _data.Split, chosen: dict[str, float], runs: list[dict[str, Any]],
+                          nets: Nets, progress: Callable[[str], None]) -> None:
+    """The runs at the cosine loss's chosen margin: the losses that must equal it
+    (``SAME_AS_COSINE``), the cosine loss with hard negatives, and in Paddle."""
     m = chosen["cosine"]
     for name in SAME_AS_COSINE:
         progress(f"PyTorch, {name} at the cosine loss's margin {m}")
         chosen[name] = m
         for s in SEEDS:
             run = _train.train_torch(name, s, split, margin=m)
-            runs.append(_record(run, test_metrics(run)))
+            runs.append(_record(run, _test_metrics(split, run)))
             nets["torch", name, s, m, False] = run
     progress("PyTorch, cosine loss with hard negatives")
     for s in SEEDS:
         run = _train.train_torch("cosine", s, split, margin=m, hard=True)
-        runs.append(_record(run, test_metrics(run)))
+        runs.append(_record(run, _test_metrics(split, run)))
     progress(f"Paddle, cosine loss at margin {m}, seeds {SEEDS}")
     for s in SEEDS:
         run = _train.train_paddle("cosine", s, split, margin=m)
-        runs.append(_record(run, test_metrics(run)))
+        runs.append(_record(run, _test_metrics(split, run)))
         nets["paddle", "cosine", s, m, False] = run
-    record["selection"], record["chosen"], record["runs"] = selection, chosen, runs
 
-    def gap(one: tuple[Any, ...], other: tuple[Any, ...]) -> dict[str, Any]:
-        a, b = nets[one].losses, nets[other].losses
-        n = min(len(a), len(b))
-        diff = np.abs(np.array(a[:n]) - np.array(b[:n]))
-        return {"run": list(one[:2]), "against": list(other[:2]), "seed": one[2],
-                "identical": a == b, "steps_compared": n,
-                "max_abs_diff_first_steps": float(diff[:FIRST_STEPS].max()),
-                "max_abs_diff_first_20": float(diff[:20].max()),
-                "max_abs_diff": float(diff.max()),
-                "abs_diff_curve": _window_means(diff.tolist(), _train.EVAL_EVERY)}
 
-    record["trajectories"] = [
-        gap((fw, name, s, m, False), ("torch", "cosine", s, m, False))
-        for fw, name in (("torch", "cosine_embedloss"), ("torch", "hinge_cos"), ("paddle", "cosine"))
-        for s in SEEDS]
+def _gap(nets: Nets, one: tuple[Any, ...], other: tuple[Any, ...]) -> dict[str, Any]:
+    """Two runs that must agree, compared step by step."""
+    a, b = nets[one].losses, nets[other].losses
+    n = min(len(a), len(b))
+    diff = np.abs(np.array(a[:n]) - np.array(b[:n]))
+    return {"run": list(one[:2]), "against": list(other[:2]), "seed": one[2],
+            "identical": a == b, "steps_compared": n,
+            "max_abs_diff_first_steps": float(diff[:FIRST_STEPS].max()),
+            "max_abs_diff_first_20": float(diff[:20].max()),
+            "max_abs_diff": float(diff.max()),
+            "abs_diff_curve": _window_means(diff.tolist(), _train.EVAL_EVERY)}
 
-    progress(f"class-disjoint: train on digits {_data.SEEN_CLASSES}, test on the others")
+
+def _class_disjoint(split: _data.Split, chosen: dict[str, float]) -> dict[str, Any]:
+    """Train on the digits ``SEEN_CLASSES``, retrieve among the others' test signals."""
     open_set = _data.class_disjoint(split)
-    untrained = [_metrics.retrieval_metrics(_model.embed(_model.torch_encoder(
-        _model.init_weights(s)), open_set.x_test), open_set.y_test) for s in SEEDS]
     disjoint_runs = []
     for name in DISJOINT_LOSSES:
         for s in SEEDS:
             run = _train.train_torch(name, s, open_set, margin=chosen[name], validate=False)
             disjoint_runs.append(_record(run, _metrics.retrieval_metrics(
                 _model.embed(run.net, open_set.x_test), open_set.y_test)))
-    record["class_disjoint"] = {
+    return {
         "train": len(open_set.y_train), "test": len(open_set.y_test),
         "baselines": {"raw input, cosine": _metrics.retrieval_metrics(open_set.x_test, open_set.y_test),
-                      "untrained encoder": {k: [m[k] for m in untrained] for k in untrained[0]}},
+                      "untrained encoder": _untrained(open_set.x_test, open_set.y_test)},
         "runs": disjoint_runs}
-
-    progress("the chapter's loops, PyTorch and Paddle, on the live slice")
-    record["live"] = live_slice()
-    progress("two processes: PyTorch DDP, then Paddle DataParallel (gloo)")
-    record["distributed"] = {fw: _distributed.check(split, fw) for fw in ("torch", "paddle")}
-    return record
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
