@@ -17,10 +17,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import re
 import threading
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from embedbook import toc
@@ -31,6 +34,33 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 INSTALL_HINT = ("the browser test needs Debian's Chromium: "
                 "sudo apt-get update && sudo apt-get install -y chromium chromium-driver")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(message: str) -> None:
+    """A browser test that cannot run: skipped here, failed under CI (``CI=true``)."""
+    import pytest
+
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Chromium (Debian's, driven by Playwright), or :func:`unavailable`."""
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable(f"{CHROMIUM} not found; {INSTALL_HINT}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed in this environment (requirements.txt pins it): make venv")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 #: The tallest page a reader should have to scroll, at 1280 px wide (about 17 screens).
 MAX_PAGE_HEIGHT = 15_000

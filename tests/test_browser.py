@@ -22,17 +22,17 @@ from pathlib import Path
 
 import pytest
 from sitecheck import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    INSTALL_HINT,
+    IN_CI,
     MAX_PAGE_HEIGHT,
     PLACEHOLDER,
     PageChecker,
+    chromium,
     search,
     serve,
     serves_mathjax,
     toc_pages,
 )
+from sitecheck import unavailable as _unavailable
 
 from embedbook.text import COLUMN
 
@@ -40,29 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SCREENSHOTS = HTML.parent / "screenshots"
 PACKAGE = ROOT / "embedloss"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytestmark = pytest.mark.browser
 
 
-def _unavailable(message):
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(f"{CHROMIUM} not found; {INSTALL_HINT}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed in this environment (requirements.txt pins it): make venv")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
