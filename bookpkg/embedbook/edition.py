@@ -31,7 +31,22 @@ FOLDERS = {"zh_CN": "zh"}
 
 def _sphinx(builder: str, outdir: Path, **overrides: object) -> int:
     """Build the book as ``jupyter-book build . -W -n --keep-going`` does, with Sphinx
-    settings overridden; returns Sphinx's status (0 when clean)."""
+    settings overridden; returns Sphinx's status (0 when clean). The build runs in a
+    fresh Python process: sphinx-external-toc looks through every object of its process
+    (``gc.get_objects()``, to disable Sphinx's own toctree collector), which fails on
+    what earlier builds or tests left there (a dead weak proxy: ``ReferenceError``)."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from pathlib import Path; from embedbook.edition import _sphinx_here; "
+            "sys.exit(_sphinx_here(sys.argv[1], Path(sys.argv[2]), **json.loads(sys.argv[3])))")
+    return subprocess.run([sys.executable, "-c", code, builder, str(outdir), json.dumps(overrides)],
+                          cwd=ROOT, check=False).returncode
+
+
+def _sphinx_here(builder: str, outdir: Path, **overrides: object) -> int:
+    """:func:`_sphinx`, in this process."""
     from jupyter_book.sphinx import build_sphinx
 
     confoverrides = {"external_toc_path": str(ROOT / "_toc.yml"), "latex_individualpages": False,
