@@ -33,7 +33,9 @@ torch is imported when the function is first built, never by importing this modu
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from typing import Any
+
+from ._dispatch import fail
 
 #: The closed form's largest gradient error against float64 (embedloss's formula), as a
 #: fraction of the largest gradient, by dtype: what the tests hold it to.
@@ -106,10 +108,11 @@ def check_closed_form(caller: str, closed_form: object, backend_name: str, x: An
     if closed_form is False:
         return False
     if closed_form is not True:
-        _refuse(TypeError, caller, "must be True or False", f"{type(closed_form).__qualname__} {closed_form!r}"[:120],
-                "Pass a bool, e.g. `closed_form=True`.")
+        received = f"{type(closed_form).__qualname__} {closed_form!r}"[:120]
+        fail(TypeError, caller, "closed_form", "must be True or False", received,
+             "Pass a bool, e.g. `closed_form=True`.")
     if backend_name != "torch":
-        _refuse(ValueError, caller, "works with torch tensors only", f"True with {backend_name} arrays",
+        fail(ValueError, caller, "closed_form", "works with torch tensors only", f"True with {backend_name} arrays",
                 "Leave it False: the closed form is a torch.autograd.Function.")
     torch = sys.modules["torch"]
     modes = torch._C._TorchDispatchModeKey
@@ -117,11 +120,8 @@ def check_closed_form(caller: str, closed_form: object, backend_name: str, x: An
             or torch._C._get_dispatch_mode(modes.FAKE) is not None
             or torch._C._get_dispatch_mode(modes.PROXY) is not None
             or torch._C._dispatch_tls_is_dispatch_key_included(torch._C.DispatchKey.Python) or x.is_meta):
-        _refuse(ValueError, caller, "runs eagerly only (its backward is Python code that no graph holds)",
+        fail(ValueError, caller, "closed_form", "runs eagerly only (its backward is Python code that no graph holds)",
                 "True under torch.compile, torch.export, a functorch transform (vmap, grad), a dispatch mode "
                 "or meta tensors", "Leave it False there: the native loss compiles and transforms.")
     return True
 
-
-def _refuse(exc: type[Exception], caller: str, expected: str, received: str, fix: str) -> NoReturn:
-    raise exc(f"{caller}: `closed_form` {expected}, but got {received}. {fix}")
