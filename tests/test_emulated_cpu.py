@@ -31,17 +31,31 @@ def test_without_qemu_the_pass_skips_and_says_so_except_in_ci(monkeypatch, capsy
     assert "emulated-CPU nbval pass FAILED" in capsys.readouterr().out
 
 
+SIMD = """from numpy._core._multiarray_umath import __cpu_features__ as has
+print(next(isa for isa in ("AVX512F", "AVX2", "SSE2") if has[isa]).rstrip("F"))"""
+#: Each notebook's kernel leaves a mark in its own process and finds none of another's.
+LEAVE_A_MARK = """import os, sys
+assert not hasattr(sys, "marked_by"), f"a kernel of another notebook ran here: {sys.marked_by}"
+sys.marked_by = os.getpid()
+with open("kernels.txt", "a") as f:
+    print(os.getpid(), os.getppid(), "embedloss" in sys.modules, file=f)"""
+
+
 def _capability_notebook(path, stored):
-    """A one-cell notebook, stored as if it had printed `stored` for torch's vector ISA."""
-    cell = nbformat.v4.new_code_cell(
-        "import torch\nprint(torch.backends.cpu.get_cpu_capability())", execution_count=1,
-        outputs=[nbformat.v4.new_output("stream", name="stdout", text=stored + "\n")])
-    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    """A notebook stored as if it had printed `stored` for the widest vector ISA that
+    NumPy finds on the CPU (its first cell), whose second cell leaves its kernel's mark
+    (LEAVE_A_MARK). (NumPy, not torch: it imports in 1 s under emulation, torch in 15.)"""
+    cells = [nbformat.v4.new_code_cell(SIMD, execution_count=1,
+                 outputs=[nbformat.v4.new_output("stream", name="stdout", text=stored + "\n")]),
+             nbformat.v4.new_code_cell(LEAVE_A_MARK, execution_count=2)]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
 
 
 def test_the_emulated_kernel_runs_on_the_emulated_cpu(tmp_path):
     """nbval passes where the stored output says AVX2 (QEMU's Haswell has no AVX-512)
-    and fails where it says anything else: the kernel really runs on the emulated CPU."""
+    and fails where it says anything else: the kernel really runs on the emulated CPU.
+    Each notebook has a kernel of its own, forked by the server (embedbook.preloaded),
+    with what the server imported (here embedloss) already imported."""
     if shutil.which(notebook.EMULATOR) is None:
         if _in_ci():
             pytest.fail(f"{notebook.EMULATOR} is missing under CI=true (apt-get install qemu-user)")
@@ -49,8 +63,24 @@ def test_the_emulated_kernel_runs_on_the_emulated_cpu(tmp_path):
     _capability_notebook(tmp_path / "avx2.ipynb", "AVX2")
     _capability_notebook(tmp_path / "avx512.ipynb", "AVX512")
     code = ("import sys; from embedbook import emulated as notebook; "
-            "sys.exit(notebook.emulated(['-q', *sys.argv[1:]]))")
+            "sys.exit(notebook.emulated(['-q', *sys.argv[1:]], "
+            "preload=('ipykernel.kernelapp', 'embedloss')))")
     run = subprocess.run([sys.executable, "-c", code, "avx2.ipynb", "avx512.ipynb"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=600)
-    assert "1 failed, 1 passed" in run.stdout, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "1 failed, 3 passed" in run.stdout, run.stdout[-3000:] + run.stderr[-2000:]
     assert "avx512.ipynb::Cell 0" in run.stdout, run.stdout[-3000:]
+    kernels = [line.split() for line in (tmp_path / "kernels.txt").read_text().splitlines()]
+    assert len(kernels) == 2 and kernels[0][0] != kernels[1][0], kernels  # two processes
+    assert kernels[0][1] == kernels[1][1], kernels  # forked by one server
+    assert all(preloaded == "True" for *_, preloaded in kernels), kernels
+
+
+def test_the_kernel_server_starts_no_thread():
+    """The server forks its kernels: no other thread may run in it then (a thread that
+    holds a lock at the fork leaves the lock held in the kernel for ever). Natively, what
+    it imports starts none."""
+    code = ("import threading; from embedbook import preloaded; preloaded.preload(); "
+            "import os; print(threading.active_count(), len(os.listdir('/proc/self/task')))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["1", "1"], run.stdout

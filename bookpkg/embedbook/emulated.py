@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .preloaded import PRELOAD
 from .provenance import cpu_model
 
 #: The CPU model that ``make test``'s second nbval pass emulates: AVX2 without
@@ -20,10 +21,15 @@ EMULATOR = "qemu-x86_64"
 EMULATED_KERNEL = "embedloss-emulated-cpu"
 
 
-def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU) -> int:
-    """Run nbval (``pytest --nbval`` with ``pytest_args``) in a Jupyter kernel started
+def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
+             preload: Sequence[str] = PRELOAD) -> int:
+    """Run nbval (``pytest --nbval`` with ``pytest_args``) in Jupyter kernels that run
     under ``qemu-x86_64 -cpu <cpu>``: the same Python, venv and notebooks, another
     CPU. Returns pytest's exit status.
+
+    The kernels are forked, one a notebook, by a server that runs under the emulator
+    and has imported ``preload`` once (:mod:`embedbook.preloaded`): under emulation
+    those imports cost about 20 s a kernel.
 
     Without ``qemu-x86_64`` (Debian's ``qemu-user``), or on a machine that is not
     x86-64, the pass is skipped with a message and returns 0, except under
@@ -44,20 +50,35 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU) -> int:
         in_ci = os.environ.get("CI", "").lower() == "true"
         print(f"emulated-CPU nbval pass {'FAILED' if in_ci else 'skipped'}: {why}", flush=True)
         return 1 if in_ci else 0
+    assert qemu is not None
     with tempfile.TemporaryDirectory() as tmp:
         spec = os.path.join(tmp, "kernels", EMULATED_KERNEL)
         os.makedirs(spec)
+        server_socket = os.path.join(tmp, "kernels.sock")
         with open(os.path.join(spec, "kernel.json"), "w") as f:
-            json.dump({"argv": [qemu, "-cpu", cpu, sys.executable, "-m", "ipykernel_launcher",
-                                "-f", "{connection_file}"],
+            json.dump({"argv": [sys.executable, "-m", "embedbook.preloaded", "kernel", server_socket,
+                                "{connection_file}"],
                        "display_name": f"Python 3 on an emulated {cpu}", "language": "python"}, f)
         env = dict(os.environ, JUPYTER_PATH=os.pathsep.join(
             p for p in (tmp, os.environ.get("JUPYTER_PATH")) if p))
         print(f"emulated-CPU nbval pass: kernels under `{EMULATOR} -cpu {cpu}` "
               f"(this machine: {cpu_model()})", flush=True)
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
-                               "--nbval-kernel-name", EMULATED_KERNEL, *pytest_args], env=env)
+        server = subprocess.Popen([qemu, "-cpu", cpu, sys.executable, "-m", "embedbook.preloaded",
+                                   "serve", server_socket, *preload],
+                                  stdout=subprocess.PIPE, text=True, env=env)
+        try:
+            assert server.stdout is not None
+            if server.stdout.readline().strip() != "ready":
+                print(f"emulated-CPU nbval pass FAILED: the kernel server under {EMULATOR} "
+                      f"did not start (exit {server.wait()})", flush=True)
+                return 1
+            done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                                   "--nbval", "--nbval-kernel-name", EMULATED_KERNEL, *pytest_args],
+                                  env=env)
+        finally:
+            server.terminate()
+            server.wait()
         print(f"emulated-CPU nbval pass ({cpu}): exit {done.returncode}, "
               f"{time.perf_counter() - start:.0f} s", flush=True)
         return done.returncode

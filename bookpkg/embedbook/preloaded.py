@@ -1,0 +1,217 @@
+"""Kernels with their imports done: a fork server for the emulated nbval pass.
+
+Under QEMU's user-mode emulation a notebook's kernel spends about 20 s before its
+first cell's work: importing ipykernel, Paddle, torch, matplotlib and myst-nb's glue,
+once per notebook. The server imports what it safely can (:data:`PRELOAD`) once, on
+the emulated CPU, and then forks one kernel per notebook. Each notebook still runs
+in a process of its own, on the emulated CPU, and starts with nothing of another
+notebook's: only the imports are shared, as if each kernel had made them itself
+before its first cell.
+
+Two halves::
+
+    python -m embedbook.preloaded serve SOCKET [MODULE...]       # under qemu-x86_64
+    python -m embedbook.preloaded kernel SOCKET CONNECTION_FILE  # a kernel.json's argv
+
+``serve`` imports the modules (:data:`PRELOAD` unless some are named), listens on the
+Unix socket ``SOCKET``, prints ``ready`` and then forks a kernel for each ``kernel``
+that connects. ``kernel`` is what Jupyter starts as the kernel: a native process that
+hands the server its working directory, environment and standard streams, and then
+stands for the forked kernel: it passes on the signals Jupyter sends it (interrupt,
+terminate) and exits with the kernel's exit status. If it dies (Jupyter kills a
+kernel that does not stop), the server kills its kernel.
+
+The server is single-threaded (``fork`` in a process with other threads may copy a
+held lock), and nothing it imports starts a thread (``tests/test_emulated_cpu.py``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+
+#: What every notebook's kernel imports before its first cell's work: ipykernel itself,
+#: Paddle (``embedbook.kernel.setup``), matplotlib (the figures) and myst-nb's glue (the
+#: numbers in the prose). Not torch: with torch imported before the fork, QEMU 7.2 (Debian
+#: 12) faults, deterministically, in NumPy's AVX2 ``np.maximum`` in a cell of the
+#: training chapter (a masked vector load at an array's end, which the hardware does not
+#: fault on); each kernel imports torch itself, as before.
+PRELOAD = ("ipykernel.kernelapp", "embedbook.kernel", "paddle", "matplotlib.pyplot",
+           "myst_nb.ext.glue", "embedloss.paddle")
+#: The signals a kernel's stand-in passes on to its kernel.
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+             signal.SIGUSR2)
+_CHUNK = 1 << 16
+
+
+def preload(modules: Sequence[str] = PRELOAD) -> None:
+    """Import ``modules`` as a kernel would: with the environment that ipykernel
+    (matplotlib's inline backend) and :func:`embedbook.kernel.setup` (one OpenMP
+    thread, Paddle imported quietly) give them."""
+    import importlib
+
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    for name in modules:
+        if name == "paddle":
+            from embedloss import import_paddle
+
+            import_paddle()
+        else:
+            importlib.import_module(name)
+
+
+def serve(path: str, modules: Sequence[str] = PRELOAD) -> None:
+    """Preload ``modules``, then fork a kernel for each stand-in that connects to the
+    Unix socket ``path``; runs until it is terminated (SIGTERM), then kills its kernels."""
+    preload(modules)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    kernels: dict[int, socket.socket] = {}  # kernel pid -> its stand-in's connection
+    stopping = []
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    selector = selectors.PollSelector()  # (no descriptor of its own for a kernel to inherit)
+    selector.register(listener, selectors.EVENT_READ)
+    print("ready", flush=True)
+    try:
+        while not stopping:
+            for key, _ in selector.select(timeout=0.2):
+                if key.fileobj is listener:
+                    inherited = [c.fileno() for c in kernels.values()]
+                    pid, conn = _fork_kernel(listener, inherited)
+                    kernels[pid] = conn
+                    selector.register(conn, selectors.EVENT_READ, pid)
+                elif not _from_stand_in(key.fileobj, key.data):  # type: ignore[arg-type]
+                    selector.unregister(key.fileobj)  # its stand-in is gone, its kernel killed
+            while kernels:  # reap the kernels that ended; tell their stand-ins
+                pid, status = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    break
+                conn = kernels.pop(pid)
+                if conn.fileno() in selector.get_map():  # (not if its stand-in died first)
+                    selector.unregister(conn)
+                try:
+                    conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                except OSError:
+                    pass
+                conn.close()
+    finally:
+        for pid in kernels:
+            _kill(pid, signal.SIGKILL)
+        for pid in kernels:
+            os.waitpid(pid, 0)
+
+
+def _fork_kernel(listener: socket.socket, inherited: Sequence[int]) -> tuple[int, socket.socket]:
+    conn, _ = listener.accept()
+    data, fds, _, _ = socket.recv_fds(conn, _CHUNK, 3)
+    size, data = int.from_bytes(data[:8], "big"), data[8:]
+    while len(data) < size:
+        chunk = conn.recv(_CHUNK)
+        if not chunk:
+            raise ConnectionError("a kernel's stand-in hung up before its request was read")
+        data += chunk
+    request = json.loads(data)
+    pid = os.fork()
+    if pid == 0:  # the kernel: none of the server's sockets, its stand-in's streams
+        try:
+            for fd in (listener.fileno(), conn.fileno(), *inherited):
+                os.close(fd)
+            _run_kernel(request, fds)
+        finally:
+            os._exit(1)  # (_run_kernel exits itself; this is for an exception before it does)
+    for fd in fds:
+        os.close(fd)
+    conn.sendall(f"{pid}\n".encode())
+    return pid, conn
+
+
+def _run_kernel(request: dict, fds: Sequence[int]) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.setsid()  # a session of its own, as Jupyter starts a kernel
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+    from ipykernel import kernelapp
+
+    code = 0
+    try:
+        kernelapp.launch_new_instance()
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _from_stand_in(conn: socket.socket, pid: int) -> bool:
+    """Pass on the signals that kernel ``pid``'s stand-in sent; if it is gone, kill the
+    kernel and return False."""
+    try:
+        data = conn.recv(64)
+    except OSError:
+        data = b""
+    if not data:
+        _kill(pid, signal.SIGKILL)
+        return False
+    for line in data.split():
+        _kill(pid, int(line))
+    return True
+
+
+def _kill(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def kernel(path: str, connection_file: str) -> int:
+    """Stand in for a kernel that the server at ``path`` forks: returns its exit status."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(path)
+    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(),
+               "env": dict(os.environ)}
+    data = json.dumps(request).encode()
+    socket.send_fds(conn, [len(data).to_bytes(8, "big") + data], [0, 1, 2])
+    replies = conn.makefile("r")
+    if not replies.readline().strip().isdigit():
+        print(f"embedbook.preloaded: the server at {path} forked no kernel", file=sys.stderr)
+        return 1
+
+    def forward(signum: int, frame: object) -> None:
+        conn.sendall(f"{signum}\n".encode())
+
+    for signum in FORWARDED:
+        signal.signal(signum, forward)
+    reply = replies.readline().split()
+    return int(reply[1]) if len(reply) == 2 and reply[0] == "exit" else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if len(argv) >= 2 and argv[0] == "serve":
+        serve(argv[1], argv[2:] or PRELOAD)
+        return 0
+    if len(argv) == 3 and argv[0] == "kernel":
+        return kernel(argv[1], argv[2])
+    print(__doc__.split("Two halves::")[1].split("``serve``")[0], file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
