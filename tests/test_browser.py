@@ -8,9 +8,11 @@ figure caption under 4.5:1 contrast in either theme, no figure text under 9 pt, 
 link to the placeholder repository); a search for each of three error messages must
 land on its entry of the errors page; and a deliberately broken copy of a page, and a
 search for a message no page has, must be caught. Under CI (`CI=true`) a missing
-browser or site fails the test; elsewhere it skips and says how to get them. Full-page
-screenshots (light and dark theme) of every page go to `_build/screenshots/` for a
-person to look at.
+browser or site fails the test; elsewhere it skips and says how to get them.
+
+`make screenshots` (BOOK_SCREENSHOTS=1) also writes full-page screenshots, light and
+dark theme, of every page to `_build/screenshots/` for a person to look at. They check
+nothing, and they cost a third of this test's time, so `make test` takes none.
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from embedbook.text import COLUMN
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
-SCREENSHOTS = HTML.parent / "screenshots"
+SCREENSHOTS = HTML.parent / "screenshots" if os.environ.get("BOOK_SCREENSHOTS") == "1" else None
 PACKAGE = ROOT / "embedloss"
 
 pytestmark = pytest.mark.browser
