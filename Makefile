@@ -4,7 +4,6 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SANITIZE := --nbval-sanitize-with tests/nbval_sanitize.cfg
-NBVAL  := --nbval --nbval-current-env $(SANITIZE)
 # The notebooks of _toc.yml (parsed in one place, embedbook.toc), unless NB names some.
 NB     ?= $(shell $(PY) -m embedbook toc)
 
@@ -96,7 +95,9 @@ test-numpy:
 	$(NUMPY_VENV)/bin/python -m pip list --format=freeze
 	EMBEDLOSS_INSTALLED=1 $(NUMPY_VENV)/bin/pytest -q -p no:cacheprovider $(LIBRARY_TESTS)
 
-# Everything. ruff lints the code and mypy checks the types. The browser test
+# Everything. ruff lints the code and mypy checks the types. Both nbval passes fork
+# their kernels from a server that has made the notebooks' common imports once
+# (embedbook.preloaded): each notebook still runs in a fresh process of its own. The browser test
 # (tests/test_browser.py) reads the built site: build it first. Then
 # the unit tests and nbval on this CPU; the list of cells whose output nbval ignores
 # (each must assert); nbval again in kernels on an emulated CPU (QEMU, Haswell: AVX2
@@ -114,7 +115,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .; lint=$$?; \
 	$(VENV)/bin/mypy; types=$$?; \
 	$(MAKE) --no-print-directory book; book=$$?; \
-	$(PY) -m pytest -n auto --dist loadscope $(addprefix --ignore=,$(BESIDE)) tests $(NB) $(NBVAL); tests=$$?; \
+	$(PY) -m embedbook.preloaded nbval -n auto --dist loadscope $(addprefix --ignore=,$(BESIDE)) tests $(NB) $(SANITIZE); tests=$$?; \
 	wait $$beside_pid; beside=$$?; echo "== $(BESIDE):"; cat $$logs/beside; \
 	$(PY) -m embedbook ignored $(NB); ignored=$$?; \
 	$(PY) -m embedbook emulated -n auto --dist loadscope $(SANITIZE) $(NB); emulated=$$?; \

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .preloaded import PRELOAD
+from .preloaded import PRELOAD, kernel_server
 from .provenance import cpu_model
 
 #: The CPU model that ``make test``'s second nbval pass emulates: AVX2 without
@@ -35,11 +35,9 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
     x86-64, the pass is skipped with a message and returns 0, except under
     ``CI=true``, where a skipped pass is a failure (1).
     """
-    import json
     import platform
     import shutil
     import subprocess
-    import tempfile
     import time
 
     qemu = shutil.which(EMULATOR)
@@ -51,35 +49,19 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
         print(f"emulated-CPU nbval pass {'FAILED' if in_ci else 'skipped'}: {why}", flush=True)
         return 1 if in_ci else 0
     assert qemu is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        spec = os.path.join(tmp, "kernels", EMULATED_KERNEL)
-        os.makedirs(spec)
-        server_socket = os.path.join(tmp, "kernels.sock")
-        with open(os.path.join(spec, "kernel.json"), "w") as f:
-            json.dump({"argv": [sys.executable, "-m", "embedbook.preloaded", "kernel", server_socket,
-                                "{connection_file}"],
-                       "display_name": f"Python 3 on an emulated {cpu}", "language": "python"}, f)
-        env = dict(os.environ, JUPYTER_PATH=os.pathsep.join(
-            p for p in (tmp, os.environ.get("JUPYTER_PATH")) if p))
-        print(f"emulated-CPU nbval pass: kernels under `{EMULATOR} -cpu {cpu}` "
-              f"(this machine: {cpu_model()})", flush=True)
-        start = time.perf_counter()
-        server = subprocess.Popen([qemu, "-cpu", cpu, sys.executable, "-m", "embedbook.preloaded",
-                                   "serve", server_socket, *preload],
-                                  stdout=subprocess.PIPE, text=True, env=env)
-        try:
-            assert server.stdout is not None
-            if server.stdout.readline().strip() != "ready":
-                print(f"emulated-CPU nbval pass FAILED: the kernel server under {EMULATOR} "
-                      f"did not start (exit {server.wait()})", flush=True)
-                return 1
+    print(f"emulated-CPU nbval pass: kernels under `{EMULATOR} -cpu {cpu}` "
+          f"(this machine: {cpu_model()})", flush=True)
+    start = time.perf_counter()
+    try:
+        with kernel_server(EMULATED_KERNEL, f"Python 3 on an emulated {cpu}", (qemu, "-cpu", cpu),
+                           preload) as env:
             done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
                                    "--nbval", "--nbval-kernel-name", EMULATED_KERNEL, *pytest_args],
                                   env=env)
-        finally:
-            server.terminate()
-            server.wait()
-        print(f"emulated-CPU nbval pass ({cpu}): exit {done.returncode}, "
-              f"{time.perf_counter() - start:.0f} s", flush=True)
-        return done.returncode
+    except RuntimeError as error:
+        print(f"emulated-CPU nbval pass FAILED: {error}", flush=True)
+        return 1
+    print(f"emulated-CPU nbval pass ({cpu}): exit {done.returncode}, "
+          f"{time.perf_counter() - start:.0f} s", flush=True)
+    return done.returncode
 

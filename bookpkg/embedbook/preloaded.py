@@ -13,6 +13,10 @@ Two halves::
     python -m embedbook.preloaded serve SOCKET [MODULE...]       # under qemu-x86_64
     python -m embedbook.preloaded kernel SOCKET CONNECTION_FILE  # a kernel.json's argv
 
+:func:`kernel_server` starts a server with its kernel spec; ``make test``'s native nbval
+pass (``python -m embedbook.preloaded nbval PYTEST_ARGS``, with torch preloaded too) and
+its emulated pass (:func:`embedbook.emulated.emulated`) run their kernels so.
+
 ``serve`` imports the modules (:data:`PRELOAD` unless some are named), listens on the
 Unix socket ``SOCKET``, prints ``ready`` and then forks a kernel for each ``kernel``
 that connects. ``kernel`` is what Jupyter starts as the kernel: a native process that
@@ -26,26 +30,70 @@ held lock), and nothing it imports starts a thread (``tests/test_emulated_cpu.py
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
 import signal
 import socket
+import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 
-#: What every notebook's kernel imports before its first cell's work: ipykernel itself,
-#: Paddle (``embedbook.kernel.setup``), matplotlib (the figures) and myst-nb's glue (the
-#: numbers in the prose). Not torch: with torch imported before the fork, QEMU 7.2 (Debian
-#: 12) faults, deterministically, in NumPy's AVX2 ``np.maximum`` in a cell of the
-#: training chapter (a masked vector load at an array's end, which the hardware does not
-#: fault on); each kernel imports torch itself, as before.
+#: What every notebook's kernel imports before its first cell's work under emulation:
+#: ipykernel itself, Paddle (``embedbook.kernel.setup``), matplotlib (the figures) and
+#: myst-nb's glue (the numbers in the prose). Not torch: with torch imported before the
+#: fork, QEMU 7.2 (Debian 12) faults in a cell of the training chapter, every time, in
+#: NumPy's AVX2 ``np.maximum``, on a ``vpgatherdd`` whose masked-out lanes hold
+#: addresses that the hardware never reads; each emulated kernel imports torch itself.
 PRELOAD = ("ipykernel.kernelapp", "embedbook.kernel", "paddle", "matplotlib.pyplot",
            "myst_nb.ext.glue", "embedloss.paddle")
+#: On the real CPU torch is preloaded too.
+PRELOAD_NATIVE = (*PRELOAD, "torch", "embedloss.torch")
+NATIVE_KERNEL = "embedloss-preloaded"
 #: The signals a kernel's stand-in passes on to its kernel.
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
              signal.SIGUSR2)
 _CHUNK = 1 << 16
+_MODULE = "embedbook.preloaded"  # (not __name__: that is "__main__" under -m)
+
+
+@contextlib.contextmanager
+def kernel_server(name: str, display_name: str, prefix: Sequence[str] = (),
+                  modules: Sequence[str] = PRELOAD) -> Iterator[dict[str, str]]:
+    """Start a server (under the command ``prefix``, an emulator say) that preloads
+    ``modules``, and a kernel spec ``name`` whose kernels it forks; yields the
+    environment (``JUPYTER_PATH``) in which Jupyter finds that spec. Raises
+    RuntimeError if the server does not start."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = os.path.join(tmp, "kernels", name)
+        os.makedirs(spec)
+        path = os.path.join(tmp, "kernels.sock")
+        with open(os.path.join(spec, "kernel.json"), "w") as f:
+            json.dump({"argv": [sys.executable, "-m", _MODULE, "kernel", path, "{connection_file}"],
+                       "display_name": display_name, "language": "python"}, f)
+        env = dict(os.environ, JUPYTER_PATH=os.pathsep.join(
+            p for p in (tmp, os.environ.get("JUPYTER_PATH")) if p))
+        server = subprocess.Popen([*prefix, sys.executable, "-m", _MODULE, "serve", path, *modules],
+                                  stdout=subprocess.PIPE, text=True, env=env)
+        try:
+            assert server.stdout is not None
+            if server.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"the kernel server ({' '.join([*prefix, sys.executable])}) "
+                                   f"did not start: exit {server.wait()}")
+            yield env
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def nbval(pytest_args: Sequence[str], modules: Sequence[str] = PRELOAD_NATIVE) -> int:
+    """``pytest --nbval`` with ``pytest_args``, its kernels forked by a server on this
+    CPU that has imported ``modules`` (about 4 s a notebook). Returns pytest's status."""
+    with kernel_server(NATIVE_KERNEL, "Python 3 (preloaded)", modules=modules) as env:
+        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
+                               "--nbval-kernel-name", NATIVE_KERNEL, *pytest_args], env=env).returncode
 
 
 def preload(modules: Sequence[str] = PRELOAD) -> None:
@@ -209,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if len(argv) == 3 and argv[0] == "kernel":
         return kernel(argv[1], argv[2])
+    if argv and argv[0] == "nbval":
+        return nbval(argv[1:])
     print(__doc__.split("Two halves::")[1].split("``serve``")[0], file=sys.stderr)
     return 2
 
