@@ -33,7 +33,7 @@ help:
 # The venv is rebuilt from scratch whenever requirements.txt or a pyproject.toml changes.
 # embedloss (the library) and embedbook (the book's package, bookpkg/) are installed editable.
 # The pins are installed by uv (pinned in requirements.txt, bootstrapped with pip): it
-# downloads and unpacks in parallel, about 35 s against pip's 80 s. uv does not read pip's
+# downloads and unpacks in parallel, about 45 s against pip's 87 s. uv does not read pip's
 # configuration, so pip's find-links (where a machine keeps wheels such as the CPU torch)
 # are handed to it. Bytecode is compiled at install, as pip does: a machine may set
 # PYTHONDONTWRITEBYTECODE, and then every kernel would compile torch afresh.
@@ -97,8 +97,8 @@ test-numpy:
 
 # Everything. ruff lints the code and mypy checks the types. Both nbval passes fork
 # their kernels from a server that has made the notebooks' common imports once
-# (embedbook.preloaded): each notebook still runs in a fresh process of its own. The browser test
-# (tests/test_browser.py) reads the built site: build it first. Then
+# (embedbook.preloaded): each notebook still runs in a fresh process of its own.
+# The browser test (tests/test_browser.py) reads the built site: build it first. Then
 # the unit tests and nbval on this CPU; the list of cells whose output nbval ignores
 # (each must assert); nbval again in kernels on an emulated CPU (QEMU, Haswell: AVX2
 # without AVX-512; skipped without qemu-user, except under CI=true); the library's tests

@@ -12,7 +12,7 @@ browser or site fails the test; elsewhere it skips and says how to get them.
 
 `make screenshots` (BOOK_SCREENSHOTS=1) also writes full-page screenshots, light and
 dark theme, of every page to `_build/screenshots/` for a person to look at. They check
-nothing, and they cost a third of this test's time, so `make test` takes none.
+nothing, and they doubled this test's time, so `make test` takes none.
 """
 from __future__ import annotations
 

@@ -6,10 +6,9 @@ nbval pass.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 
-from .preloaded import PRELOAD, kernel_server
+from .preloaded import PRELOAD, nbval
 from .provenance import cpu_model
 
 #: The CPU model that ``make test``'s second nbval pass emulates: AVX2 without
@@ -29,7 +28,8 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
 
     The kernels are forked, one a notebook, by a server that runs under the emulator
     and has imported ``preload`` once (:mod:`embedbook.preloaded`): under emulation
-    those imports cost about 20 s a kernel.
+    that saves about 9 s a kernel (torch, about 10 s more, is not preloaded: see
+    :data:`embedbook.preloaded.PRELOAD`).
 
     Without ``qemu-x86_64`` (Debian's ``qemu-user``), or on a machine that is not
     x86-64, the pass is skipped with a message and returns 0, except under
@@ -37,7 +37,6 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
     """
     import platform
     import shutil
-    import subprocess
     import time
 
     qemu = shutil.which(EMULATOR)
@@ -53,15 +52,12 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
           f"(this machine: {cpu_model()})", flush=True)
     start = time.perf_counter()
     try:
-        with kernel_server(EMULATED_KERNEL, f"Python 3 on an emulated {cpu}", (qemu, "-cpu", cpu),
-                           preload) as env:
-            done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                                   "--nbval", "--nbval-kernel-name", EMULATED_KERNEL, *pytest_args],
-                                  env=env)
+        status = nbval(pytest_args, EMULATED_KERNEL, f"Python 3 on an emulated {cpu}",
+                       (qemu, "-cpu", cpu), preload)
     except RuntimeError as error:
         print(f"emulated-CPU nbval pass FAILED: {error}", flush=True)
         return 1
-    print(f"emulated-CPU nbval pass ({cpu}): exit {done.returncode}, "
+    print(f"emulated-CPU nbval pass ({cpu}): exit {status}, "
           f"{time.perf_counter() - start:.0f} s", flush=True)
-    return done.returncode
+    return status
 

@@ -88,12 +88,15 @@ def kernel_server(name: str, display_name: str, prefix: Sequence[str] = (),
             server.wait()
 
 
-def nbval(pytest_args: Sequence[str], modules: Sequence[str] = PRELOAD_NATIVE) -> int:
-    """``pytest --nbval`` with ``pytest_args``, its kernels forked by a server on this
-    CPU that has imported ``modules`` (about 4 s a notebook). Returns pytest's status."""
-    with kernel_server(NATIVE_KERNEL, "Python 3 (preloaded)", modules=modules) as env:
+def nbval(pytest_args: Sequence[str], name: str = NATIVE_KERNEL,
+          display_name: str = "Python 3 (preloaded)", prefix: Sequence[str] = (),
+          modules: Sequence[str] = PRELOAD_NATIVE) -> int:
+    """``pytest --nbval`` with ``pytest_args``, its kernels forked by a server (under
+    ``prefix``; by default on this CPU, where the preload saves about 4 s a notebook)
+    that has imported ``modules``: see :func:`kernel_server`. Returns pytest's status."""
+    with kernel_server(name, display_name, prefix, modules) as env:
         return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
-                               "--nbval-kernel-name", NATIVE_KERNEL, *pytest_args], env=env).returncode
+                               "--nbval-kernel-name", name, *pytest_args], env=env).returncode
 
 
 def preload(modules: Sequence[str] = PRELOAD) -> None:
