@@ -31,6 +31,28 @@ def test_without_qemu_the_pass_skips_and_says_so_except_in_ci(monkeypatch, capsy
     assert "emulated-CPU nbval pass FAILED" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("printed, torch_preloaded", [
+    ("qemu-x86_64 version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)", False),
+    ("qemu-x86_64 version 9.2.0", False),
+    ("qemu-x86_64 version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)", True),
+    ("qemu-x86_64 version 11.1.0", True),
+    ("an emulator that prints no version", False)])
+def test_torch_is_preloaded_only_under_a_qemu_that_runs_the_pass_so(
+        monkeypatch, tmp_path, printed, torch_preloaded):
+    """QEMU 7.2 faults in the training chapter with torch preloaded; 10.0.2 runs it."""
+    qemu = tmp_path / notebook.EMULATOR
+    qemu.write_text(f"#!/bin/sh\necho '{printed}'\n")
+    qemu.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name: str(qemu))
+    calls = []
+    monkeypatch.setattr(notebook, "nbval", lambda *args: calls.append(args) or 0)
+    assert notebook.emulated([]) == 0
+    (_, _, _, prefix, preload), = calls
+    assert prefix == (str(qemu), "-cpu", notebook.EMULATED_CPU)
+    assert ("torch" in preload) is torch_preloaded
+    assert set(notebook.PRELOAD) <= set(preload)
+
+
 SIMD = """from numpy._core._multiarray_umath import __cpu_features__ as has
 print(next(isa for isa in ("AVX512F", "AVX2", "SSE2") if has[isa]).rstrip("F"))"""
 #: Each notebook's kernel leaves a mark in its own process and finds none of another's.

@@ -2,8 +2,9 @@
 
 Under QEMU's user-mode emulation a notebook's kernel spends about 20 s before its
 first cell's work: importing ipykernel, Paddle, torch, matplotlib and myst-nb's glue,
-once per notebook. The server imports what it safely can (:data:`PRELOAD`) once, on
-the emulated CPU, and then forks one kernel per notebook. Each notebook still runs
+once per notebook. The server makes those imports once, on the emulated CPU
+(:data:`PRELOAD_NATIVE`; under a QEMU older than 10, :data:`PRELOAD`, without torch),
+and then forks one kernel per notebook. Each notebook still runs
 in a process of its own, on the emulated CPU, and starts with nothing of another
 notebook's: only the imports are shared, as if each kernel had made them itself
 before its first cell.
@@ -41,15 +42,16 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 
-#: What every notebook's kernel imports before its first cell's work under emulation:
-#: ipykernel itself, Paddle (``embedbook.kernel.setup``), matplotlib (the figures) and
-#: myst-nb's glue (the numbers in the prose). Not torch: with torch imported before the
-#: fork, QEMU 7.2 (Debian 12) faults in a cell of the training chapter, every time, in
-#: NumPy's AVX2 ``np.maximum``, on a ``vpgatherdd`` whose masked-out lanes hold
-#: addresses that the hardware never reads; each emulated kernel imports torch itself.
+#: What every notebook's kernel imports before its first cell's work: ipykernel itself,
+#: Paddle (``embedbook.kernel.setup``), matplotlib (the figures) and myst-nb's glue (the
+#: numbers in the prose); torch too in :data:`PRELOAD_NATIVE`. This is what an emulated
+#: kernel preloads under a QEMU older than 10 (:data:`embedbook.emulated.TORCH_PRELOAD_QEMU`):
+#: with torch imported before the fork, QEMU 7.2 (Debian 12) faults in a cell of the
+#: training chapter, every time, in NumPy's AVX2 ``np.maximum``, on a ``vpgatherdd``
+#: whose masked-out lanes hold addresses that the hardware never reads.
 PRELOAD = ("ipykernel.kernelapp", "embedbook.kernel", "paddle", "matplotlib.pyplot",
            "myst_nb.ext.glue", "embedloss.paddle")
-#: On the real CPU torch is preloaded too.
+#: With torch: on the real CPU, and under QEMU 10 or newer.
 PRELOAD_NATIVE = (*PRELOAD, "torch", "embedloss.torch")
 NATIVE_KERNEL = "embedloss-preloaded"
 #: The signals a kernel's stand-in passes on to its kernel.
