@@ -68,9 +68,10 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
     version = qemu_version(qemu)
     if preload is None:
         preload = PRELOAD_NATIVE if version >= TORCH_PRELOAD_QEMU else PRELOAD
+    torch = "preloaded" if "torch" in preload else "imported by each kernel"
     print(f"emulated-CPU nbval pass: kernels under `{EMULATOR} -cpu {cpu}` "
-          f"(QEMU {'.'.join(map(str, version))}, this machine: {cpu_model()}), "
-          f"preloaded: {', '.join(preload)}", flush=True)
+          f"(QEMU {'.'.join(map(str, version))}, torch {torch}; this machine: {cpu_model()})",
+          flush=True)
     start = time.perf_counter()
     try:
         status = nbval(pytest_args, EMULATED_KERNEL, f"Python 3 on an emulated {cpu}",

@@ -54,6 +54,10 @@ PRELOAD = ("ipykernel.kernelapp", "embedbook.kernel", "paddle", "matplotlib.pypl
 #: With torch: on the real CPU, and under QEMU 10 or newer.
 PRELOAD_NATIVE = (*PRELOAD, "torch", "embedloss.torch")
 NATIVE_KERNEL = "embedloss-preloaded"
+#: nbval's limit on one cell, in seconds: its default, 2000, is how long a run hangs on
+#: a kernel that died in a cell (nbval does not notice). The slowest cell takes 8 s
+#: under emulation.
+CELL_TIMEOUT = 300
 #: The signals a kernel's stand-in passes on to its kernel.
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
              signal.SIGUSR2)
@@ -98,7 +102,8 @@ def nbval(pytest_args: Sequence[str], name: str = NATIVE_KERNEL,
     that has imported ``modules``: see :func:`kernel_server`. Returns pytest's status."""
     with kernel_server(name, display_name, prefix, modules) as env:
         return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
-                               "--nbval-kernel-name", name, *pytest_args], env=env).returncode
+                               "--nbval-kernel-name", name, f"--nbval-cell-timeout={CELL_TIMEOUT}",
+                               *pytest_args], env=env).returncode
 
 
 def preload(modules: Sequence[str] = PRELOAD) -> None:
