@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -31,6 +32,13 @@ def test_without_qemu_the_pass_skips_and_says_so_except_in_ci(monkeypatch, capsy
     assert "emulated-CPU nbval pass FAILED" in capsys.readouterr().out
 
 
+def _fake_qemu(monkeypatch, tmp_path, printed="qemu-x86_64 version 10.0.2"):
+    qemu = tmp_path / notebook.EMULATOR
+    qemu.write_text(f"#!/bin/sh\necho '{printed}'\n")
+    qemu.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name: str(qemu))
+
+
 @pytest.mark.parametrize("printed, torch_preloaded", [
     ("qemu-x86_64 version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)", False),
     ("qemu-x86_64 version 9.2.0", False),
@@ -40,17 +48,52 @@ def test_without_qemu_the_pass_skips_and_says_so_except_in_ci(monkeypatch, capsy
 def test_torch_is_preloaded_only_under_a_qemu_that_runs_the_pass_so(
         monkeypatch, tmp_path, printed, torch_preloaded):
     """QEMU 7.2 faults in the training chapter with torch preloaded; 10.0.2 runs it."""
+    _fake_qemu(monkeypatch, tmp_path, printed)
     qemu = tmp_path / notebook.EMULATOR
-    qemu.write_text(f"#!/bin/sh\necho '{printed}'\n")
-    qemu.chmod(0o755)
-    monkeypatch.setattr(shutil, "which", lambda name: str(qemu))
     calls = []
     monkeypatch.setattr(notebook, "nbval", lambda *args: calls.append(args) or 0)
     assert notebook.emulated([]) == 0
-    (_, _, _, prefix, preload), = calls
+    (_, _, _, prefix, preload, _), = calls
     assert prefix == (str(qemu), "-cpu", notebook.EMULATED_CPU)
     assert ("torch" in preload) is torch_preloaded
     assert set(notebook.PRELOAD) <= set(preload)
+
+
+def test_with_after_pytest_waits_for_the_file_and_prints_nothing_before(monkeypatch, tmp_path, capsys):
+    """make test starts the emulated pass with its native pass (`--after FILE`): the
+    server starts at once; pytest, and the pass's first line, wait for the file."""
+    _fake_qemu(monkeypatch, tmp_path)
+    go = tmp_path / "native-done"
+    seen = []
+
+    def fake_nbval(pytest_args, name, display_name, prefix, preload, ready):
+        threading.Timer(0.3, go.touch).start()
+        seen.append(capsys.readouterr().out)
+        seen.append(ready())
+        seen.append(go.exists())
+        return 0
+    monkeypatch.setattr(notebook, "nbval", fake_nbval)
+    assert notebook.emulated([], after=str(go)) == 0
+    assert seen == ["", True, True]
+    out = capsys.readouterr().out
+    assert "its kernel server started in" in out and "beside the native pass" in out, out
+    assert "exit 0" in out, out
+
+
+def test_a_waiting_pass_gives_up_when_its_parent_ends(monkeypatch, tmp_path):
+    """An interrupted make test leaves no emulated server waiting for ever."""
+    parents = iter([4242, 4242, 1])
+    monkeypatch.setattr(os, "getppid", lambda: next(parents))
+    assert notebook.wait_for(str(tmp_path / "never"), poll=0.01) is False
+
+
+def test_a_server_whose_wait_fails_runs_no_pytest(monkeypatch):
+    from embedbook import preloaded
+
+    def no_pytest(*args, **kwargs):
+        raise AssertionError("pytest ran although ready() said False")
+    monkeypatch.setattr(preloaded.subprocess, "run", no_pytest)
+    assert preloaded.nbval(["-q"], modules=(), ready=lambda: False) == 1
 
 
 SIMD = """from numpy._core._multiarray_umath import __cpu_features__ as has

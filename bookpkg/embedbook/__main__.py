@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 USAGE = """usage: python -m embedbook COMMAND ...
   execute NOTEBOOK...           re-execute, store outputs, record provenance
-  emulated [PYTEST ARGS] NB...  nbval in a kernel on an emulated CPU (QEMU)
+  emulated [--after FILE] [PYTEST ARGS] NB...
+                                nbval in a kernel on an emulated CPU (QEMU);
+                                --after: start its server now, pytest once FILE exists
   ignored NOTEBOOK...           list the cells whose output nbval ignores
   toc                           the notebooks of _toc.yml, one a line
   parity [--device cpu|cuda] [--json PATH]   the parity report
@@ -27,6 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "emulated" and args:
         from .emulated import emulated
 
+        if args[0] == "--after" and len(args) > 2:
+            return emulated(args[2:], after=args[1])
         return emulated(args)
     if command == "ignored" and args:
         from .lint import list_ignored

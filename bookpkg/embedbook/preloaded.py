@@ -40,7 +40,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 #: What every notebook's kernel imports before its first cell's work: ipykernel itself,
 #: Paddle (``embedbook.kernel.setup``), matplotlib (the figures) and myst-nb's glue (the
@@ -96,11 +96,17 @@ def kernel_server(name: str, display_name: str, prefix: Sequence[str] = (),
 
 def nbval(pytest_args: Sequence[str], name: str = NATIVE_KERNEL,
           display_name: str = "Python 3 (preloaded)", prefix: Sequence[str] = (),
-          modules: Sequence[str] = PRELOAD_NATIVE) -> int:
+          modules: Sequence[str] = PRELOAD_NATIVE,
+          ready: Callable[[], bool] | None = None) -> int:
     """``pytest --nbval`` with ``pytest_args``, its kernels forked by a server (under
     ``prefix``; by default on this CPU, where the preload saves about 4 s a notebook)
-    that has imported ``modules``: see :func:`kernel_server`. Returns pytest's status."""
+    that has imported ``modules``: see :func:`kernel_server`. Returns pytest's status.
+
+    ``ready``, if given, is called once the server has started: pytest runs when it
+    returns True; when it returns False, pytest does not run and 1 is returned."""
     with kernel_server(name, display_name, prefix, modules) as env:
+        if ready is not None and not ready():
+            return 1
         return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
                                "--nbval-kernel-name", name, f"--nbval-cell-timeout={CELL_TIMEOUT}",
                                *pytest_args], env=env).returncode
