@@ -114,5 +114,5 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
         print(f"emulated-CPU nbval pass FAILED: {error}", flush=True)
         return 1
     print(f"emulated-CPU nbval pass ({cpu}): exit {status}, "
-          f"{time.perf_counter() - resumed:.0f} s", flush=True)
+          f"pytest {time.perf_counter() - resumed:.0f} s", flush=True)
     return status
