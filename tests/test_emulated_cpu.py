@@ -37,6 +37,7 @@ def _fake_qemu(monkeypatch, tmp_path, printed="qemu-x86_64 version 10.0.2"):
     qemu.write_text(f"#!/bin/sh\necho '{printed}'\n")
     qemu.chmod(0o755)
     monkeypatch.setattr(shutil, "which", lambda name: str(qemu))
+    return qemu
 
 
 @pytest.mark.parametrize("printed, torch_preloaded", [
@@ -48,8 +49,7 @@ def _fake_qemu(monkeypatch, tmp_path, printed="qemu-x86_64 version 10.0.2"):
 def test_torch_is_preloaded_only_under_a_qemu_that_runs_the_pass_so(
         monkeypatch, tmp_path, printed, torch_preloaded):
     """QEMU 7.2 faults in the training chapter with torch preloaded; 10.0.2 runs it."""
-    _fake_qemu(monkeypatch, tmp_path, printed)
-    qemu = tmp_path / notebook.EMULATOR
+    qemu = _fake_qemu(monkeypatch, tmp_path, printed)
     calls = []
     monkeypatch.setattr(notebook, "nbval", lambda *args: calls.append(args) or 0)
     assert notebook.emulated([]) == 0

@@ -80,8 +80,12 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
     why = (f"`{EMULATOR}` not found (Debian: apt-get install qemu-user)" if qemu is None
            else f"this machine is {platform.machine()}, not x86_64"
            if platform.machine() != "x86_64" else None)
+
+    def resume() -> bool:  # print nothing while the native pass runs (``after``)
+        return after is None or wait_for(after)
+
     if why:
-        if after is not None and not wait_for(after):
+        if not resume():
             return 1
         in_ci = os.environ.get("CI", "").lower() == "true"
         print(f"emulated-CPU nbval pass {'FAILED' if in_ci else 'skipped'}: {why}", flush=True)
@@ -97,7 +101,7 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
     def ready() -> bool:
         nonlocal resumed
         started = time.perf_counter() - start
-        if after is not None and not wait_for(after):
+        if not resume():
             return False
         resumed = time.perf_counter()
         print(f"emulated-CPU nbval pass: kernels under `{EMULATOR} -cpu {cpu}` "
@@ -109,8 +113,7 @@ def emulated(pytest_args: Sequence[str], cpu: str = EMULATED_CPU,
         status = nbval(pytest_args, EMULATED_KERNEL, f"Python 3 on an emulated {cpu}",
                        (qemu, "-cpu", cpu), preload, ready)
     except RuntimeError as error:
-        if after is not None:
-            wait_for(after)
+        resume()
         print(f"emulated-CPU nbval pass FAILED: {error}", flush=True)
         return 1
     print(f"emulated-CPU nbval pass ({cpu}): exit {status}, "
